@@ -1,0 +1,192 @@
+"""The composition root: the only place that builds concrete adapters."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+import redis.asyncio as aioredis
+import structlog
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot import redis_factory
+from bot.channels.telegram import TelegramWebhook
+from bot.channels.telegram_sender import TelegramSender
+from bot.devtools.simulator import Simulator, add_simulator_routes
+from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
+from bot.engine import Engine, EngineConfig
+from bot.inbound_queue import InboundQueue
+from bot.keys import Keys
+from bot.messages import Channel
+from bot.settings import Settings
+from bot.storage.conversation_store import SqlConversationStore
+from bot.storage.database import SessionFactory, create_engine, session_factory
+from bot.web.health import healthz, readiness_handler
+from bot.worker import Worker
+from faq.sql_store import SqlFaqRepository
+from nlu.decision import Thresholds
+from nlu.language import LanguageDetector
+from nlu.rasa_client import RasaNlu
+
+log = structlog.get_logger(__name__)
+STANDIN_PATH = "/dev/telegram-api"
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """Connections shared by the web and worker processes' components."""
+
+    settings: Settings
+    redis: aioredis.Redis
+    db: AsyncEngine
+    sessions: SessionFactory
+    http: aiohttp.ClientSession
+    nlu: RasaNlu
+    faq: SqlFaqRepository
+    keys: Keys
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
+    """Connect to Redis (starting the embedded one if none is configured), DB and NLU."""
+    async with AsyncExitStack() as stack:
+        redis_url, embedded = redis_factory.ensure_redis_url(settings)
+        if embedded is not None:
+            stack.callback(embedded.stop)
+        redis = redis_factory.connect(redis_url)
+        stack.push_async_callback(redis.aclose)
+        db = create_engine(settings.effective_database_url)
+        stack.push_async_callback(db.dispose)
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        sessions = session_factory(db)
+        yield Resources(
+            settings=settings,
+            redis=redis,
+            db=db,
+            sessions=sessions,
+            http=http,
+            nlu=RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds),
+            faq=SqlFaqRepository(sessions),
+            keys=Keys(),
+        )
+
+
+def telegram_endpoint(settings: Settings) -> tuple[str, str] | None:
+    """Bot token and API base URL: the real ones, the dev stand-in's, or None (disabled)."""
+    if settings.telegram_standin_enabled:
+        return STANDIN_TOKEN, settings.effective_public_url + STANDIN_PATH
+    token = settings.telegram_token.get_secret_value()
+    return (token, settings.telegram_api_url.rstrip("/")) if token else None
+
+
+def telegram_bot(token: str, api_url: str) -> Bot:
+    """python-telegram-bot's client, pointed at the configured Bot API."""
+    return Bot(token, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=32))
+
+
+async def _database_ready(db: AsyncEngine) -> bool:
+    async with db.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return True
+
+
+RESOURCES = web.AppKey("resources", Resources)
+TELEGRAM_WEBHOOK = web.AppKey("telegram_webhook", TelegramWebhook)
+STANDIN = web.AppKey("standin", StandinState)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The web process: webhooks, health, and in development the simulator."""
+    app = web.Application(client_max_size=settings.max_body_bytes + 64 * 1024)
+    secret = settings.telegram_secret_token.get_secret_value()
+    if not secret:
+        if not settings.is_development:
+            raise RuntimeError("SERVICEBOT_TELEGRAM_SECRET_TOKEN must be set in production")
+        secret = secrets.token_urlsafe(32)  # development: a fresh one per start
+    standin = StandinState() if settings.telegram_standin_enabled else None
+
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        async with open_resources(settings) as res:
+            app[RESOURCES] = res
+            queue = InboundQueue(
+                res.redis, res.keys, settings.dedup_ttl_seconds, settings.stream_max_length
+            )
+            app[TELEGRAM_WEBHOOK] = TelegramWebhook(queue, secret, settings.max_body_bytes)
+            if standin is not None:
+                standin.webhook_url = settings.effective_public_url + "/webhooks/telegram"
+                standin.webhook_secret = secret
+            yield
+
+    async def telegram_webhook(request: web.Request) -> web.StreamResponse:
+        return await request.app[TELEGRAM_WEBHOOK].handle(request)
+
+    async def readyz(request: web.Request) -> web.StreamResponse:
+        res = request.app[RESOURCES]
+        checks = {
+            "redis": lambda: res.redis.ping(),
+            "database": lambda: _database_ready(res.db),
+            "nlu": res.nlu.ready,
+        }
+        return await readiness_handler(checks)(request)
+
+    app.cleanup_ctx.append(resources)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_post("/webhooks/telegram", telegram_webhook)
+    if standin is not None:
+        app[STANDIN] = standin
+        app.add_subapp(STANDIN_PATH, create_standin_app(standin))
+        _add_simulator(app, standin)
+    return app
+
+
+def _add_simulator(app: web.Application, standin: StandinState) -> None:
+    session_key = web.AppKey("simulator_session", aiohttp.ClientSession)
+
+    async def session(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as client:
+            app[session_key] = client
+            yield
+
+    app.cleanup_ctx.append(session)
+    simulator = Simulator(standin, lambda: app[session_key])
+    add_simulator_routes(app, simulator)
+
+
+@asynccontextmanager
+async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
+    """The worker process's object graph."""
+    endpoint = telegram_endpoint(settings)
+    if endpoint is None:
+        raise RuntimeError(
+            "no channel configured: set SERVICEBOT_TELEGRAM_TOKEN "
+            "(or run in development mode, which uses the local Bot API stand-in)"
+        )
+    async with open_resources(settings) as res, telegram_bot(*endpoint) as bot:
+        engine = Engine(
+            store=SqlConversationStore(res.sessions),
+            nlu=res.nlu,
+            faq=res.faq,
+            languages=LanguageDetector(),
+            senders={Channel.TELEGRAM: TelegramSender(bot)},
+            redis=res.redis,
+            keys=res.keys,
+            config=EngineConfig(
+                thresholds=Thresholds(settings.nlu_confidence_threshold, settings.nlu_margin),
+                lock_seconds=settings.conversation_lock_seconds,
+                sent_marker_ttl=settings.dedup_ttl_seconds,
+            ),
+        )
+        queue = InboundQueue(
+            res.redis, res.keys, settings.dedup_ttl_seconds, settings.stream_max_length
+        )
+        yield Worker(queue, engine, consumer=f"{socket.gethostname()}-{os.getpid()}")

@@ -1,0 +1,121 @@
+"""Telegram webhook: verify, parse, normalise, dedup, enqueue, 200. Never calls the NLU."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from typing import Any
+
+import structlog
+from aiohttp import web
+from redis.exceptions import RedisError
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+
+from bot.errors import PayloadError
+from bot.inbound_queue import InboundQueue
+from bot.messages import Channel, InboundKind, InboundMessage
+
+log = structlog.get_logger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
+
+
+def parse_update(data: Any) -> InboundMessage | None:
+    """Normalise a Telegram update; None for update types we do not handle."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise PayloadError("an update is a JSON object with an integer update_id")
+    try:
+        update = Update.de_json(data, None)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise PayloadError(f"not a valid Telegram update: {exc}") from exc
+    if update is None:
+        raise PayloadError("empty update")
+    message_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message is not None else None
+        return InboundMessage(
+            channel=Channel.TELEGRAM,
+            message_id=message_id,
+            chat_id=str(chat.id if chat else query.from_user.id),
+            user_id=str(query.from_user.id),
+            kind=InboundKind.BUTTON,
+            payload=query.data or "",
+            language_hint=query.from_user.language_code,
+            display_name=query.from_user.full_name,
+            callback_id=query.id,
+            received_at=time.time(),
+        )
+    if update.my_chat_member is not None:
+        member = update.my_chat_member
+        if member.new_chat_member.status != ChatMemberStatus.BANNED:  # "kicked"
+            return None
+        return InboundMessage(
+            channel=Channel.TELEGRAM,
+            message_id=message_id,
+            chat_id=str(member.chat.id),
+            user_id=str(member.from_user.id),
+            kind=InboundKind.BLOCKED,
+            received_at=time.time(),
+        )
+    message = update.message
+    if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
+        return None  # edits, channel posts, groups, polls...: acknowledged, not answered
+    return InboundMessage(
+        channel=Channel.TELEGRAM,
+        message_id=message_id,
+        chat_id=str(message.chat.id),
+        user_id=str(message.from_user.id),
+        kind=InboundKind.TEXT if message.text else InboundKind.UNSUPPORTED,
+        text=message.text or "",
+        language_hint=message.from_user.language_code,
+        display_name=message.from_user.full_name,
+        received_at=time.time(),
+    )
+
+
+class TelegramWebhook:
+    """The aiohttp handler for POST /webhooks/telegram."""
+
+    def __init__(self, queue: InboundQueue, secret_token: str, max_body_bytes: int) -> None:
+        if not secret_token:
+            raise ValueError("the Telegram webhook needs a secret token")
+        self._queue = queue
+        self._secret = secret_token.encode()
+        self._max_body_bytes = max_body_bytes
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Answer fast: Telegram waits for us and redelivers anything that is not 2xx."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            return _error(401, "missing or wrong secret token")
+        if (request.content_length or 0) > self._max_body_bytes:
+            return _error(413, "body larger than 1 MB")
+        body = await request.content.read(self._max_body_bytes + 1)
+        if len(body) > self._max_body_bytes:
+            return _error(413, "body larger than 1 MB")
+        try:
+            message = parse_update(json.loads(body))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "body is not JSON")
+        except PayloadError as exc:
+            return _error(400, str(exc))
+        if message is None:
+            return web.json_response({"ok": True, "ignored": True})
+        try:
+            fresh = await self._queue.accept(message)
+        except RedisError:
+            log.exception("enqueue_failed", channel="telegram")
+            return _error(503, "temporarily unavailable, retry later")  # Telegram will retry
+        log.info(
+            "update_accepted" if fresh else "update_duplicate",
+            channel="telegram",
+            update=message.message_id,
+            kind=message.kind.value,
+        )
+        return web.json_response({"ok": True, "duplicate": not fresh})
+
+
+def _error(status: int, reason: str) -> web.Response:
+    return web.json_response({"ok": False, "error": reason}, status=status)

@@ -1,0 +1,143 @@
+"""The `servicebot` command line (operator contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import typer
+from aiohttp import web
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot import commands
+from bot.logging import configure_logging
+from bot.settings import Settings
+
+app = typer.Typer(
+    help="servicebot: customer-service chatbot for WhatsApp and Telegram.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+nlu_app = typer.Typer(help="Train, serve and query the Rasa NLU model.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+seed_app = typer.Typer(help="Load demo data.", no_args_is_help=True)
+app.add_typer(nlu_app, name="nlu")
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+console = Console(stderr=True)
+
+
+def _settings(*, quiet: bool = False) -> Settings:
+    settings = Settings()
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_json)
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Start Rasa, the web app and a worker (embedded Redis unless configured); Ctrl-C stops all."""
+    from bot.supervisor import run_stack
+
+    raise typer.Exit(run_stack(_settings(quiet=True), Console()))
+
+
+@app.command("web")
+def web_command() -> None:
+    """Serve webhooks, health checks and (in development) the simulator."""
+    from bot.app import create_app
+
+    settings = _settings()
+    web.run_app(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        print=None,
+        access_log=None,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Answer inbound messages from the Redis stream."""
+    asyncio.run(commands.run_worker(_settings()))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database to the newest schema."""
+    commands.migrate(_settings(quiet=True))
+    console.print("Database schema is up to date.")
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Load the demo company (Kramer Werkzeug & Befestigung) FAQ where entries are missing."""
+    added = asyncio.run(commands.seed_demo(_settings(quiet=True)))
+    console.print(f"Demo FAQ: {added} entries added." if added else "Demo FAQ already loaded.")
+
+
+@nlu_app.command("train")
+def nlu_train() -> None:
+    """Train the model from the database's FAQ (skipped when the data did not change)."""
+    from nlu.trainer import TrainingError, train
+
+    settings = _settings(quiet=True)
+    data = asyncio.run(commands.training_yaml(settings))
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[pct]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("Preparing", total=100, pct="")
+
+        def report(stage: str, percent: float | None) -> None:
+            progress.update(
+                task,
+                description=stage,
+                completed=percent if percent is not None else None,
+                pct=f"{percent:.0f} % epochs" if percent is not None else "",
+            )
+
+        try:
+            model = train(
+                data,
+                settings.model_dir,
+                settings.rasa_executable,
+                settings.data_dir / "logs" / "rasa-train.log",
+                report,
+            )
+        except TrainingError as exc:
+            progress.stop()
+            console.print(f"[red]Training failed.[/] {exc}")
+            raise typer.Exit(1) from exc
+        progress.update(task, description="Model ready", completed=100, pct="")
+    verb = "Trained" if model.trained else "Training data unchanged, reusing"
+    console.print(f"{verb} {model.path.name} ({model.seconds:.0f} s).")
+
+
+@nlu_app.command("serve")
+def nlu_serve() -> None:
+    """Run the Rasa server with the current model on RASA_URL's port."""
+    from nlu.server import serve_command
+    from nlu.trainer import current_model, rasa_environment
+
+    settings = _settings(quiet=True)
+    model = current_model(settings.model_dir)
+    if model is None:
+        console.print("[red]No trained model.[/] Run `servicebot nlu train` first.")
+        raise typer.Exit(1)
+    log_file = settings.data_dir / "logs" / "rasa-server.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    command = serve_command(settings.rasa_executable, model, settings.rasa_url, log_file)
+    sys.stdout.flush()
+    os.execve(command[0], command, rasa_environment())  # noqa: S606 (Rasa replaces us: signals reach it)
+
+
+@nlu_app.command("predict")
+def nlu_predict() -> None:
+    """Read one message per line on stdin, print one JSON decision per line."""
+    asyncio.run(commands.predict(_settings(quiet=True), sys.stdin))

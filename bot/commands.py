@@ -1,0 +1,93 @@
+"""What the CLI commands do, without the CLI: callable from tests and the supervisor."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+import aiohttp
+
+from bot.app import build_worker
+from bot.settings import Settings
+from bot.storage.database import create_engine, session_factory
+from bot.storage.migrate import upgrade
+from faq.seed import seed_faq
+from faq.sql_store import SqlFaqRepository
+from nlu.decision import Thresholds, decide
+from nlu.language import LanguageDetector
+from nlu.rasa_client import RasaNlu
+from nlu.training_data import IntentExamples, build_training_yaml
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the database schema to the newest migration."""
+    upgrade(settings.effective_database_url)
+
+
+async def seed_demo(settings: Settings) -> int:
+    """Add the demo company's FAQ entries that are missing; returns how many were added."""
+    db = create_engine(settings.effective_database_url)
+    try:
+        return await seed_faq(SqlFaqRepository(session_factory(db)))
+    finally:
+        await db.dispose()
+
+
+async def training_yaml(settings: Settings) -> str:
+    """Rasa training data from the base intents and the FAQ entries in the database."""
+    db = create_engine(settings.effective_database_url)
+    try:
+        entries = await SqlFaqRepository(session_factory(db)).all_entries()
+    finally:
+        await db.dispose()
+    by_slug: dict[str, list[str]] = {}
+    for entry in entries:
+        by_slug.setdefault(entry.slug, []).extend(entry.examples)
+    return build_training_yaml([IntentExamples(slug, tuple(ex)) for slug, ex in by_slug.items()])
+
+
+async def run_worker(settings: Settings) -> None:
+    """Consume the inbound stream until SIGINT/SIGTERM, then finish in-flight messages."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with build_worker(settings) as worker:
+        await worker.run(stop)
+
+
+async def predict(settings: Settings, lines: Iterable[str], out: TextIO = sys.stdout) -> None:
+    """One JSON object per input line, decided exactly as the live bot decides."""
+    db = create_engine(settings.effective_database_url)
+    detector = LanguageDetector()
+    thresholds = Thresholds(settings.nlu_confidence_threshold, settings.nlu_margin)
+    try:
+        faq = SqlFaqRepository(session_factory(db))
+        slugs = await faq.slugs()
+        async with aiohttp.ClientSession() as http:
+            nlu = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
+            for text in _non_empty(lines):
+                result = await nlu.parse(text)
+                decision = decide(result, slugs, thresholds)
+                record = {
+                    "text": text,
+                    "language": detector.detect(text, None, None),
+                    "intent": decision.intent,
+                    "confidence": round(decision.confidence, 4),
+                    "faq": decision.faq,
+                    "action": decision.action.value,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.flush()
+    finally:
+        await db.dispose()
+
+
+def _non_empty(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        if stripped := line.strip():
+            yield stripped

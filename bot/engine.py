@@ -1,0 +1,144 @@
+"""The conversation engine: one inbound message in, the replies delivered, all recorded."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis.asyncio as aioredis
+import structlog
+
+from bot.conversations import ConversationState, ConversationStore, Understanding
+from bot.keys import Keys
+from bot.messages import Channel, InboundKind, InboundMessage, Reply
+from bot.senders import Sender, deliver_with_retry
+from faq.ports import FaqRepository
+from handlers.context import HandlerContext
+from handlers.replies import unsupported
+from handlers.router import respond_to_button, respond_to_decision
+from handlers.texts import text
+from nlu.decision import Thresholds, decide
+from nlu.ports import Nlu
+
+log = structlog.get_logger(__name__)
+
+
+class DetectsLanguage(Protocol):
+    """Chooses the reply language for a message."""
+
+    def detect(self, text: str, remembered: str | None, hint: str | None) -> str:
+        """de or en."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Tunables of the engine, from settings."""
+
+    thresholds: Thresholds
+    lock_seconds: int
+    sent_marker_ttl: int
+
+
+class Engine:
+    """Handles one message at a time per conversation (callers may run many conversations)."""
+
+    def __init__(
+        self,
+        *,
+        store: ConversationStore,
+        nlu: Nlu,
+        faq: FaqRepository,
+        languages: DetectsLanguage,
+        senders: Mapping[Channel, Sender],
+        redis: aioredis.Redis,
+        keys: Keys,
+        config: EngineConfig,
+    ) -> None:
+        self._store = store
+        self._nlu = nlu
+        self._faq = faq
+        self._languages = languages
+        self._senders = senders
+        self._redis = redis
+        self._keys = keys
+        self._config = config
+
+    async def handle(self, message: InboundMessage) -> None:
+        """Answer the message; raises DeliveryError if the answer could not be delivered."""
+        bound = log.bind(channel=message.channel.value, conversation=message.conversation_key)
+        if message.kind is InboundKind.BLOCKED:
+            await self._store.mark_blocked(message)
+            bound.info("customer_blocked_bot")
+            return
+        lock = self._redis.lock(
+            self._keys.conversation_lock(message.conversation_key),
+            timeout=self._config.lock_seconds,
+            blocking_timeout=self._config.lock_seconds,
+        )
+        async with lock:
+            state = await self._store.open(message)
+            language = self._language(message, state)
+            if language != state.language:
+                await self._store.remember_language(state, language)
+            replies, understanding = await self._compose(message, state, language)
+            await self._store.record_inbound(state, message, understanding)
+            bound.info("message_handled", intent=understanding.intent, replies=len(replies))
+            sender = self._senders[message.channel]
+            if message.callback_id:
+                await sender.acknowledge_button(message.callback_id)
+            await self._deliver(sender, message, state, replies)
+
+    def _language(self, message: InboundMessage, state: ConversationState) -> str:
+        if message.kind is InboundKind.TEXT:
+            return self._languages.detect(message.text, state.language, message.language_hint)
+        return self._languages.detect("", state.language, message.language_hint)
+
+    async def _compose(
+        self, message: InboundMessage, state: ConversationState, language: str
+    ) -> tuple[list[Reply], Understanding]:
+        """The replies; any failure becomes a polite apology (logged), never silence."""
+        context = HandlerContext(language=language, faq=self._faq)
+        understanding = Understanding()
+        try:
+            if message.kind is InboundKind.BUTTON:
+                replies = await respond_to_button(message.payload, context)
+            elif message.kind is InboundKind.TEXT:
+                result = await self._nlu.parse(message.text)
+                decision = decide(result, await self._faq.slugs(), self._config.thresholds)
+                understanding = Understanding(decision.intent, decision.confidence)
+                context = HandlerContext(language, self._faq, decision, result)
+                replies = await respond_to_decision(decision, context)
+            else:
+                replies = await unsupported(context)
+        except Exception:
+            log.exception("compose_failed", conversation=message.conversation_key)
+            replies = [Reply(text("error", language))]
+        if state.is_new_contact:
+            replies.insert(0, Reply(text("disclosure", language)))
+        return replies, understanding
+
+    async def _deliver(
+        self,
+        sender: Sender,
+        message: InboundMessage,
+        state: ConversationState,
+        replies: list[Reply],
+    ) -> None:
+        """Send each reply once: a marker per reply survives a crash before the stream ack."""
+        for reply in replies:
+            marker = self._keys.reply_sent(
+                message.channel.value, message.message_id, _digest(reply)
+            )
+            if await self._redis.exists(marker):
+                continue
+            channel_message_id = await deliver_with_retry(sender, message.chat_id, reply)
+            await self._redis.set(marker, channel_message_id, ex=self._config.sent_marker_ttl)
+            await self._store.record_outbound(state, reply, channel_message_id)
+
+
+def _digest(reply: Reply) -> str:
+    content = reply.text + "".join(f"|{b.title}={b.payload}" for b in reply.buttons)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]

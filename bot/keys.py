@@ -1,0 +1,43 @@
+"""The one place Redis key names are built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Redis key builder; a prefix lets several deployments or tests share one server."""
+
+    prefix: str = "sb"
+
+    @property
+    def inbound_stream(self) -> str:
+        """Stream of normalised inbound messages, consumed by the workers."""
+        return f"{self.prefix}:inbound"
+
+    @property
+    def inbound_group(self) -> str:
+        """Consumer group of the workers on the inbound stream."""
+        return "workers"
+
+    @property
+    def dead_letter_stream(self) -> str:
+        """Inbound entries that failed too often; kept for inspection, never dropped."""
+        return f"{self.prefix}:inbound:dead"
+
+    def attempts(self, entry_id: str) -> str:
+        """How often a stream entry was tried."""
+        return f"{self.prefix}:attempts:{entry_id}"
+
+    def dedup(self, channel: str, message_id: str) -> str:
+        """Marker that a channel message was accepted once (SET NX with TTL)."""
+        return f"{self.prefix}:dedup:{channel}:{message_id}"
+
+    def conversation_lock(self, conversation_key: str) -> str:
+        """Lock held while one worker handles a conversation's message."""
+        return f"{self.prefix}:lock:{conversation_key}"
+
+    def reply_sent(self, channel: str, message_id: str, reply_digest: str) -> str:
+        """Marker that one reply to an inbound message was delivered (never send it twice)."""
+        return f"{self.prefix}:sent:{channel}:{message_id}:{reply_digest}"

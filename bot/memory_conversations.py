@@ -1,0 +1,81 @@
+"""ConversationStore in memory, for unit tests of the engine."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.conversations import ConversationState, Understanding
+from bot.messages import InboundMessage, Reply
+
+
+@dataclass
+class TranscriptLine:
+    """One recorded message."""
+
+    conversation_id: int
+    direction: str
+    message_id: str
+    text: str
+    intent: str | None = None
+
+
+@dataclass
+class MemoryConversationStore:
+    """Contacts keyed by (channel, user id), one open conversation per chat."""
+
+    contacts: dict[tuple[str, str], int] = field(default_factory=dict)
+    languages: dict[int, str] = field(default_factory=dict)
+    conversations: dict[tuple[str, str], int] = field(default_factory=dict)
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    blocked: set[int] = field(default_factory=set)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def open(self, message: InboundMessage) -> ConversationState:
+        """The open conversation for this message's chat, creating contact and conversation."""
+        contact_key = (message.channel.value, message.user_id)
+        is_new = contact_key not in self.contacts
+        contact_id = self.contacts.setdefault(contact_key, next(self._ids))
+        conversation_id = self.conversations.setdefault(
+            (message.channel.value, message.chat_id), next(self._ids)
+        )
+        return ConversationState(
+            conversation_id, contact_id, self.languages.get(contact_id), "bot", is_new
+        )
+
+    async def record_inbound(
+        self, state: ConversationState, message: InboundMessage, understanding: Understanding
+    ) -> None:
+        """Add the customer's message to the transcript (idempotent per message id)."""
+        if any(
+            line.direction == "in" and line.message_id == message.message_id
+            for line in self.transcript
+        ):
+            return
+        self.transcript.append(
+            TranscriptLine(
+                state.conversation_id,
+                "in",
+                message.message_id,
+                message.text or message.payload,
+                understanding.intent,
+            )
+        )
+
+    async def record_outbound(
+        self, state: ConversationState, reply: Reply, channel_message_id: str
+    ) -> None:
+        """Add a reply the channel accepted to the transcript."""
+        self.transcript.append(
+            TranscriptLine(state.conversation_id, "out", channel_message_id, reply.text)
+        )
+
+    async def remember_language(self, state: ConversationState, language: str) -> None:
+        """Store the contact's language for the next conversation."""
+        self.languages[state.contact_id] = language
+
+    async def mark_blocked(self, message: InboundMessage) -> None:
+        """The customer blocked the bot on this channel; stop writing to them."""
+        contact_id = self.contacts.get((message.channel.value, message.user_id))
+        if contact_id is not None:
+            self.blocked.add(contact_id)

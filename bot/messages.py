@@ -1,0 +1,74 @@
+"""The one internal message model: platform payloads never leave bot/channels."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    """Messengers we speak."""
+
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+
+
+class InboundKind(StrEnum):
+    """What the customer did."""
+
+    TEXT = "text"
+    BUTTON = "button"  # pressed an inline button; payload holds its data
+    UNSUPPORTED = "unsupported"  # photo, sticker, voice... answered politely
+    BLOCKED = "blocked"  # the customer blocked the bot: no reply possible
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One customer action, normalised from any channel."""
+
+    channel: Channel
+    message_id: str  # unique per channel: the dedup key
+    chat_id: str  # where replies go
+    user_id: str
+    kind: InboundKind
+    text: str = ""
+    payload: str = ""
+    language_hint: str | None = None
+    display_name: str = ""
+    callback_id: str | None = None  # Telegram: must be answered with answerCallbackQuery
+    received_at: float = 0.0
+
+    @property
+    def conversation_key(self) -> str:
+        """Stable key of the conversation this message belongs to."""
+        return f"{self.channel.value}:{self.chat_id}"
+
+    def to_json(self) -> str:
+        """Serialise for the inbound stream."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> InboundMessage:
+        """Inverse of to_json."""
+        data: dict[str, Any] = json.loads(raw)
+        data["channel"] = Channel(data["channel"])
+        data["kind"] = InboundKind(data["kind"])
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick-reply button; payload comes back as an InboundKind.BUTTON message."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One outgoing message. Text uses *bold* and plain lines; channels render it."""
+
+    text: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)

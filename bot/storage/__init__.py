@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 async storage: models, engine and repositories."""

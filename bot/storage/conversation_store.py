@@ -1,0 +1,131 @@
+"""ConversationStore on SQLAlchemy."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.conversations import ConversationState, Understanding
+from bot.messages import InboundMessage, Reply
+from bot.storage.database import SessionFactory
+from bot.storage.models import ChannelIdentity, Contact, Conversation, Message, utcnow
+
+
+class SqlConversationStore:
+    """Contacts, conversations and the transcript in the database."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def open(self, message: InboundMessage) -> ConversationState:
+        """The open conversation for this message's chat, creating contact and conversation."""
+        try:
+            return await self._open(message)
+        except IntegrityError:
+            # Another worker created the contact at the same moment: read theirs.
+            return await self._open(message)
+
+    async def _open(self, message: InboundMessage) -> ConversationState:
+        async with self._sessions.begin() as session:
+            contact, is_new = await self._contact(session, message)
+            conversation = await session.scalar(
+                select(Conversation)
+                .where(
+                    Conversation.channel == message.channel.value,
+                    Conversation.chat_id == message.chat_id,
+                    Conversation.status == "open",
+                )
+                .order_by(Conversation.id.desc())
+                .limit(1)
+            )
+            if conversation is None:
+                conversation = Conversation(
+                    contact_id=contact.id, channel=message.channel.value, chat_id=message.chat_id
+                )
+                session.add(conversation)
+            conversation.last_message_at = utcnow()
+            await session.flush()
+            return ConversationState(
+                conversation_id=conversation.id,
+                contact_id=contact.id,
+                language=contact.language,
+                mode=conversation.mode,
+                is_new_contact=is_new,
+            )
+
+    async def _contact(
+        self, session: AsyncSession, message: InboundMessage
+    ) -> tuple[Contact, bool]:
+        identity = await session.scalar(
+            select(ChannelIdentity).where(
+                ChannelIdentity.channel == message.channel.value,
+                ChannelIdentity.external_id == message.user_id,
+            )
+        )
+        if identity is not None:
+            contact = await session.get_one(Contact, identity.contact_id)
+            return contact, False
+        contact = Contact(display_name=message.display_name)
+        session.add(contact)
+        await session.flush()
+        session.add(
+            ChannelIdentity(
+                contact_id=contact.id, channel=message.channel.value, external_id=message.user_id
+            )
+        )
+        return contact, True
+
+    async def record_inbound(
+        self, state: ConversationState, message: InboundMessage, understanding: Understanding
+    ) -> None:
+        """Add the customer's message to the transcript (idempotent per message id)."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(
+                    Message(
+                        conversation_id=state.conversation_id,
+                        direction="in",
+                        channel_message_id=message.message_id,
+                        kind=message.kind.value,
+                        text=message.text or message.payload,
+                        intent=understanding.intent,
+                        confidence=understanding.confidence,
+                    )
+                )
+        except IntegrityError:
+            return  # redelivered after a crash: already in the transcript
+
+    async def record_outbound(
+        self, state: ConversationState, reply: Reply, channel_message_id: str
+    ) -> None:
+        """Add a reply the channel accepted to the transcript."""
+        async with self._sessions.begin() as session:
+            session.add(
+                Message(
+                    conversation_id=state.conversation_id,
+                    direction="out",
+                    channel_message_id=channel_message_id,
+                    kind="text",
+                    text=reply.text,
+                )
+            )
+
+    async def remember_language(self, state: ConversationState, language: str) -> None:
+        """Store the contact's language for the next conversation."""
+        async with self._sessions.begin() as session:
+            contact = await session.get_one(Contact, state.contact_id)
+            contact.language = language
+
+    async def mark_blocked(self, message: InboundMessage) -> None:
+        """The customer blocked the bot on this channel; stop writing to them."""
+        async with self._sessions.begin() as session:
+            identity = await session.scalar(
+                select(ChannelIdentity).where(
+                    ChannelIdentity.channel == message.channel.value,
+                    ChannelIdentity.external_id == message.user_id,
+                )
+            )
+            if identity is not None:
+                contact = await session.get_one(Contact, identity.contact_id)
+                contact.blocked_bot = True

@@ -1,0 +1,154 @@
+"""`servicebot run`: the whole stack in one terminal, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+
+from bot.redis_factory import ensure_redis_url
+from bot.settings import Settings
+from nlu.trainer import current_model
+
+READY_TIMEOUT_SECONDS = 240
+
+
+@dataclass
+class Child:
+    """One process of the stack and where its output goes."""
+
+    name: str
+    args: list[str]
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+
+def _children(settings: Settings) -> list[Child]:
+    logs = settings.data_dir / "logs"
+    cli = [sys.executable, "-m", "bot"]
+    return [
+        Child("nlu", [*cli, "nlu", "serve"], logs / "rasa.log"),
+        Child("web", [*cli, "web"], logs / "web.log"),
+        Child("worker", [*cli, "worker"], logs / "worker.log"),
+    ]
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own URL)
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run_stack(settings: Settings, console: Console) -> int:
+    """Start Redis (embedded unless configured), Rasa, web and worker; stop all on Ctrl-C."""
+    if current_model(settings.model_dir) is None:
+        console.print(
+            "[red]No trained NLU model found.[/] Run [bold]make setup[/] "
+            "(or `servicebot nlu train`) first."
+        )
+        return 1
+    (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
+    redis_url, embedded = ensure_redis_url(settings)
+    env = {**os.environ, "SERVICEBOT_REDIS_URL": redis_url}
+    children = _children(settings)
+    exit_code = 0
+    try:
+        for child in children:
+            with child.log.open("ab") as log:
+                child.process = subprocess.Popen(
+                    child.args,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+                )
+        exit_code = _wait_until_ready(settings, children, console)
+        if exit_code == 0:
+            _announce(settings, console)
+            exit_code = _watch(children, console)
+    except KeyboardInterrupt:
+        console.print("\n[bold]Stopping…[/]")
+    finally:
+        _stop(children)
+        if embedded is not None:
+            embedded.stop()
+        console.print("All servicebot processes stopped.")
+    return exit_code
+
+
+def _wait_until_ready(settings: Settings, children: list[Child], console: Console) -> int:
+    url = f"http://{settings.http_host}:{settings.http_port}/readyz"
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    with console.status("Starting Rasa (loading the model), web and worker…"):
+        while not _ready(url):
+            failed = _first_exited(children)
+            if failed is not None:
+                console.print(f"[red]{failed.name} stopped unexpectedly.[/] See {failed.log}")
+                return 1
+            if time.monotonic() > deadline:
+                console.print(
+                    f"[red]Not ready after {READY_TIMEOUT_SECONDS} s.[/] See "
+                    f"{settings.data_dir / 'logs'} and {url}"
+                )
+                return 1
+            time.sleep(0.5)
+    return 0
+
+
+def _announce(settings: Settings, console: Console) -> None:
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    lines = [f"[bold green]servicebot is running[/] on {base}", ""]
+    if settings.telegram_standin_enabled:
+        lines += [
+            f"Chat as a customer:  [bold link={base}/dev/simulator]{base}/dev/simulator[/]",
+            "  (no Telegram token set: a local Bot API stand-in plays Telegram)",
+        ]
+    else:
+        lines += [f"Telegram webhook:    {settings.effective_public_url}/webhooks/telegram"]
+    lines += [
+        f"Health:              {base}/readyz",
+        f"Logs:                {settings.data_dir / 'logs'}",
+        "",
+        "Press Ctrl-C to stop everything.",
+    ]
+    console.print(Panel("\n".join(lines), title="servicebot", expand=False))
+
+
+def _first_exited(children: list[Child]) -> Child | None:
+    return next((c for c in children if c.process and c.process.poll() is not None), None)
+
+
+def _watch(children: list[Child], console: Console) -> int:
+    while True:
+        failed = _first_exited(children)
+        if failed is not None:
+            console.print(f"[red]{failed.name} stopped unexpectedly.[/] See {failed.log}")
+            return 1
+        time.sleep(1)
+
+
+def _stop(children: list[Child]) -> None:
+    """SIGTERM in reverse start order (worker first, so it finishes what it holds)."""
+    for child in reversed(children):
+        if child.process and child.process.poll() is None:
+            child.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in reversed(children):
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()

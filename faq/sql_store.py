@@ -1,0 +1,66 @@
+"""FaqRepository on SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from bot.storage.database import SessionFactory
+from bot.storage.models import FaqEntry
+from faq.model import FaqEntryData
+
+
+def _to_data(row: FaqEntry) -> FaqEntryData:
+    return FaqEntryData(
+        slug=row.slug,
+        language=row.language,
+        category=row.category,
+        question=row.question,
+        answer=row.answer,
+        examples=tuple(row.examples),
+    )
+
+
+class SqlFaqRepository:
+    """FAQ entries in the faq_entries table."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def get(self, slug: str, language: str) -> FaqEntryData | None:
+        """The entry in that language, or None."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(FaqEntry).where(FaqEntry.slug == slug, FaqEntry.language == language)
+            )
+            return _to_data(row) if row else None
+
+    async def slugs(self) -> frozenset[str]:
+        """Slugs of all entries (the FAQ intents the model knows)."""
+        async with self._sessions() as session:
+            return frozenset(await session.scalars(select(FaqEntry.slug).distinct()))
+
+    async def all_entries(self) -> Sequence[FaqEntryData]:
+        """Every entry in every language, ordered by slug and language."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(FaqEntry).order_by(FaqEntry.slug, FaqEntry.language)
+            )
+            return [_to_data(row) for row in rows]
+
+    async def upsert(self, entry: FaqEntryData) -> None:
+        """Create or replace the entry with the same slug and language."""
+        async with self._sessions.begin() as session:
+            row = await session.scalar(
+                select(FaqEntry).where(
+                    FaqEntry.slug == entry.slug, FaqEntry.language == entry.language
+                )
+            )
+            if row is None:
+                row = FaqEntry(slug=entry.slug, language=entry.language)
+                session.add(row)
+            row.category = entry.category
+            row.question = entry.question
+            row.answer = entry.answer
+            row.examples = list(entry.examples)
