@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 import redis.asyncio as aioredis
+from pydantic import SecretStr
 
 from bot.redis_factory import EmbeddedRedis, connect
 from bot.settings import Settings

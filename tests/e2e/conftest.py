@@ -1,0 +1,151 @@
+"""The running stack for end-to-end tests: the real Rasa server with the trained model, real
+Redis, the web app and a worker, and the Telegram Bot API stand-in, all over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.app import build_worker, create_app
+from bot.commands import seed_demo
+from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
+from bot.settings import Settings
+from nlu.server import serve_command
+from nlu.trainer import current_model, rasa_environment
+
+RASA_START_SECONDS = 240
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _rasa_has_model(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/status", timeout=2) as response:  # noqa: S310
+            return b"model_file" in response.read()
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Rasa server (`rasa run --enable-api`) with the model `make setup` trained."""
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    model = current_model(settings.model_dir)
+    assert model is not None, "no trained model: `make test` runs `make setup`, which trains it"
+    url = f"http://127.0.0.1:{free_port()}"
+    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
+    command = serve_command(settings.rasa_executable, model, url, log)
+    with (log.parent / "stdout.log").open("wb") as out:
+        process = subprocess.Popen(command, env=rasa_environment(), stdout=out, stderr=out)
+    deadline = time.monotonic() + RASA_START_SECONDS
+    while not _rasa_has_model(url):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"Rasa did not start; see {log.parent}")
+        time.sleep(0.5)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@dataclass
+class Stack:
+    """Handles on a running stack."""
+
+    base_url: str
+    settings: Settings
+    standin: StandinState
+    http: aiohttp.ClientSession
+
+    async def post_update(self, update: dict[str, Any], secret: str | None = None) -> int:
+        """Deliver an update to the webhook as Telegram would."""
+        token = self.settings.telegram_secret_token.get_secret_value() if secret is None else secret
+        async with self.http.post(
+            f"{self.base_url}/webhooks/telegram",
+            json=update,
+            headers={"X-Telegram-Bot-Api-Secret-Token": token},
+        ) as response:
+            return response.status
+
+
+async def _serve(app: web.Application, port: int, stack: contextlib.AsyncExitStack) -> None:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    stack.push_async_callback(runner.cleanup)
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+
+
+async def _run_worker(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
+    stop = asyncio.Event()
+    worker = await stack.enter_async_context(build_worker(settings))
+    task = asyncio.create_task(worker.run(stop))
+
+    async def finish() -> None:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+
+    stack.push_async_callback(finish)
+
+
+@pytest.fixture
+async def stack(settings: Settings, rasa_url: str) -> AsyncIterator[Stack]:
+    """Production mode: the stand-in plays api.telegram.org on its own port."""
+    standin = StandinState()
+    web_port, api_port = free_port(), free_port()
+    settings = settings.model_copy(
+        update={
+            "environment": "production",
+            "http_port": web_port,
+            "rasa_url": rasa_url,
+            "telegram_token": SecretStr(STANDIN_TOKEN),
+            "telegram_api_url": f"http://127.0.0.1:{api_port}",
+        }
+    )
+    await seed_demo(settings)
+    async with contextlib.AsyncExitStack() as resources:
+        await _serve(create_standin_app(standin), api_port, resources)
+        await _serve(create_app(settings), web_port, resources)
+        await _run_worker(settings, resources)
+        http = await resources.enter_async_context(aiohttp.ClientSession())
+        yield Stack(f"http://127.0.0.1:{web_port}", settings, standin, http)
+
+
+@pytest.fixture
+async def dev_stack(settings: Settings, rasa_url: str) -> AsyncIterator[Stack]:
+    """Development mode, as `make run` starts it: simulator and stand-in inside the web app."""
+    web_port = free_port()
+    settings = settings.model_copy(
+        update={
+            "environment": "development",
+            "http_port": web_port,
+            "rasa_url": rasa_url,
+            "telegram_token": SecretStr(""),
+        }
+    )
+    await seed_demo(settings)
+    async with contextlib.AsyncExitStack() as resources:
+        app = create_app(settings)
+        await _serve(app, web_port, resources)
+        await _run_worker(settings, resources)
+        http = await resources.enter_async_context(aiohttp.ClientSession())
+        yield Stack(f"http://127.0.0.1:{web_port}", settings, app[STANDIN], http)
