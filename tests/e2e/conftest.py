@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
-from bot.app import build_worker, create_app
+from bot.app import STANDIN, build_worker, create_app
 from bot.commands import seed_demo
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.settings import Settings
