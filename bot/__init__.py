@@ -1,0 +1,1 @@
+"""Channels, engine, worker, storage, settings and the CLI of servicebot."""

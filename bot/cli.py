@@ -141,3 +141,26 @@ def nlu_serve() -> None:
 def nlu_predict() -> None:
     """Read one message per line on stdin, print one JSON decision per line."""
     asyncio.run(commands.predict(_settings(quiet=True), sys.stdin))
+
+
+telegram_app = typer.Typer(help="Telegram Bot API set-up.", no_args_is_help=True)
+app.add_typer(telegram_app, name="telegram")
+
+
+@telegram_app.command("set-webhook")
+def telegram_set_webhook() -> None:
+    """Register PUBLIC_URL/webhooks/telegram with Telegram, with the secret token."""
+    from bot.app import telegram_endpoint
+
+    settings = _settings(quiet=True)
+    endpoint = telegram_endpoint(settings)
+    secret = settings.telegram_secret_token.get_secret_value()
+    if endpoint is None or not secret or not settings.public_url:
+        console.print(
+            "[red]Set SERVICEBOT_TELEGRAM_TOKEN, SERVICEBOT_TELEGRAM_SECRET_TOKEN "
+            "and SERVICEBOT_PUBLIC_URL first.[/]"
+        )
+        raise typer.Exit(1)
+    url = f"{settings.public_url.rstrip('/')}/webhooks/telegram"
+    asyncio.run(commands.set_telegram_webhook(*endpoint, url, secret))
+    console.print(f"Telegram now delivers updates to {url}")

@@ -11,7 +11,7 @@ from typing import TextIO
 
 import aiohttp
 
-from bot.app import build_worker
+from bot.app import build_worker, telegram_bot
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
@@ -91,3 +91,13 @@ def _non_empty(lines: Iterable[str]) -> Iterator[str]:
     for line in lines:
         if stripped := line.strip():
             yield stripped
+
+
+async def set_telegram_webhook(token: str, api_url: str, url: str, secret: str) -> None:
+    """setWebhook with the secret token and only the update types we handle."""
+    async with telegram_bot(token, api_url) as bot:
+        await bot.set_webhook(
+            url,
+            secret_token=secret,
+            allowed_updates=["message", "callback_query", "my_chat_member"],
+        )

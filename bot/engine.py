@@ -40,6 +40,8 @@ class EngineConfig:
     thresholds: Thresholds
     lock_seconds: int
     sent_marker_ttl: int
+    delivery_attempts: int = 4
+    retry_base_delay: float = 0.5
 
 
 class Engine:
@@ -134,7 +136,13 @@ class Engine:
             )
             if await self._redis.exists(marker):
                 continue
-            channel_message_id = await deliver_with_retry(sender, message.chat_id, reply)
+            channel_message_id = await deliver_with_retry(
+                sender,
+                message.chat_id,
+                reply,
+                attempts=self._config.delivery_attempts,
+                base_delay=self._config.retry_base_delay,
+            )
             await self._redis.set(marker, channel_message_id, ex=self._config.sent_marker_ttl)
             await self._store.record_outbound(state, reply, channel_message_id)
 

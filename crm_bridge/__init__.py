@@ -1,0 +1,1 @@
+"""Handoff to people: state machine, context packet, agent console, CRM adapters (issue 5)."""

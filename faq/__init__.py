@@ -1,0 +1,1 @@
+"""FAQ entries: model, repository port and adapters, demo content."""

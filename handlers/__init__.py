@@ -1,0 +1,1 @@
+"""One module per intent family; handlers are pure functions of message and context."""

@@ -1,0 +1,1 @@
+"""Natural-language understanding: the Rasa project, its client, training and decisions."""

@@ -1,0 +1,1 @@
+"""servicebot tests: unit (fakes), channels (recorded payloads), contract, e2e."""

@@ -1,0 +1,40 @@
+"""Fakes of our own ports for unit tests (never of library internals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.errors import DeliveryError
+from bot.messages import Reply
+
+
+@dataclass
+class RecordingSender:
+    """A Sender that records replies; can fail the next sends, transiently or for good."""
+
+    sent: list[tuple[str, Reply]] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)
+    fail_next: int = 0
+    permanent: bool = False
+    retry_after: float | None = None
+    attempts: int = 0
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        """Record, or raise while failures are pending."""
+        self.attempts += 1
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            raise DeliveryError(
+                "fake failure", permanent=self.permanent, retry_after=self.retry_after
+            )
+        self.sent.append((chat_id, reply))
+        return str(len(self.sent))
+
+    async def acknowledge_button(self, callback_id: str) -> None:
+        """Record the acknowledgement."""
+        self.acknowledged.append(callback_id)
+
+    @property
+    def texts(self) -> list[str]:
+        """Texts of the delivered replies, in order."""
+        return [reply.text for _chat, reply in self.sent]

@@ -1,0 +1,180 @@
+"""The engine against fakes of its ports (and a real Redis for locks and sent-markers)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.engine import Engine, EngineConfig
+from bot.errors import DeliveryError, NluUnavailableError
+from bot.keys import Keys
+from bot.memory_conversations import MemoryConversationStore
+from bot.messages import Channel, InboundKind, InboundMessage
+from faq.memory_store import MemoryFaqRepository
+from faq.model import FaqEntryData
+from handlers.texts import text
+from nlu.decision import Thresholds
+from nlu.fake import KeywordNlu
+from nlu.language import LanguageDetector
+from nlu.ports import NluResult
+from tests.fakes import RecordingSender
+
+_ids = itertools.count(1)
+FAQ = [
+    FaqEntryData("shipping_costs", "de", "shipping", "Was kostet der Versand?", "*Versand* 6,90 €"),
+    FaqEntryData(
+        "shipping_costs", "en", "shipping", "How much is shipping?", "*Shipping* EUR 6.90"
+    ),
+    FaqEntryData("delivery_time", "de", "shipping", "Wie lange dauert es?", "1-2 Werktage"),
+    FaqEntryData("delivery_time", "en", "shipping", "How long does it take?", "1-2 working days"),
+]
+KEYWORDS = {
+    "shipping_costs": ("versand", "shipping"),
+    "delivery_time": ("lange", "how long"),
+    "greet": ("hallo", "hello"),
+    "out_of_scope": ("wetter", "weather"),
+}
+LANGUAGES = LanguageDetector()
+
+
+class BrokenNlu:
+    """An NLU server that is down."""
+
+    async def parse(self, text: str) -> NluResult:
+        """Always unavailable."""
+        raise NluUnavailableError("down")
+
+    async def ready(self) -> bool:
+        """Never ready."""
+        return False
+
+
+def message(
+    text: str = "",
+    kind: InboundKind = InboundKind.TEXT,
+    payload: str = "",
+    callback_id: str | None = None,
+) -> InboundMessage:
+    """An inbound Telegram message from one user in their private chat."""
+    return InboundMessage(
+        Channel.TELEGRAM, str(next(_ids)), "77", "77", kind, text, payload, callback_id=callback_id
+    )
+
+
+class Harness:
+    """An engine wired to fakes, with the fakes at hand."""
+
+    def __init__(self, redis: aioredis.Redis, nlu: object = None) -> None:
+        self.store = MemoryConversationStore()
+        self.sender = RecordingSender()
+        self.engine = Engine(
+            store=self.store,
+            nlu=nlu or KeywordNlu(KEYWORDS),  # type: ignore[arg-type]
+            faq=MemoryFaqRepository(FAQ),
+            languages=LANGUAGES,
+            senders={Channel.TELEGRAM: self.sender},
+            redis=redis,
+            keys=Keys(prefix=f"t{next(_ids)}"),
+            config=EngineConfig(
+                Thresholds(0.6, 0.2), lock_seconds=5, sent_marker_ttl=60, retry_base_delay=0.001
+            ),
+        )
+
+
+@pytest.fixture
+def harness(redis: aioredis.Redis) -> Harness:
+    """A fresh engine with fakes."""
+    return Harness(redis)
+
+
+async def test_a_new_contact_is_told_it_is_a_bot_then_gets_the_answer(harness: Harness) -> None:
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    assert harness.sender.texts == [text("disclosure", "de"), "*Versand* 6,90 €"]
+
+
+async def test_only_the_first_reply_to_a_contact_carries_the_disclosure(harness: Harness) -> None:
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    await harness.engine.handle(message("Wie lange dauert die Lieferung?"))
+    assert harness.sender.texts[2:] == ["1-2 Werktage"]
+
+
+async def test_an_english_question_is_answered_in_english_and_remembered(harness: Harness) -> None:
+    await harness.engine.handle(message("How much is shipping to Berlin?"))
+    assert harness.sender.texts[-1] == "*Shipping* EUR 6.90"
+    assert list(harness.store.languages.values()) == ["en"]
+    await harness.engine.handle(message("hello"))  # too short to tell: stays English
+    assert harness.sender.texts[-1] == text("greet", "en")
+
+
+async def test_the_customer_can_switch_language(harness: Harness) -> None:
+    await harness.engine.handle(message("How much is shipping to Berlin?"))
+    await harness.engine.handle(message("Was kostet der Versand nach Berlin?"))
+    assert harness.sender.texts[-1] == "*Versand* 6,90 €"
+
+
+async def test_a_pressed_button_is_acknowledged_and_answered(harness: Harness) -> None:
+    press = message(kind=InboundKind.BUTTON, payload="faq:delivery_time", callback_id="cb1")
+    await harness.engine.handle(press)
+    assert harness.sender.acknowledged == ["cb1"]
+    assert harness.sender.texts[-1] == "1-2 Werktage"
+
+
+async def test_what_the_bot_does_not_understand_offers_a_person(harness: Harness) -> None:
+    await harness.engine.handle(message("Wie wird das Wetter?"))
+    fallback = harness.sender.sent[-1][1]
+    assert fallback.text == text("fallback", "de")
+    assert [b.payload for b in fallback.buttons] == ["handoff"]
+
+
+async def test_unsupported_messages_get_a_polite_answer(harness: Harness) -> None:
+    await harness.engine.handle(message(kind=InboundKind.UNSUPPORTED))
+    assert harness.sender.texts[-1] == text("unsupported", "de")
+
+
+async def test_a_customer_who_blocked_the_bot_gets_nothing(harness: Harness) -> None:
+    await harness.engine.handle(message("hallo"))
+    await harness.engine.handle(message(kind=InboundKind.BLOCKED))
+    assert len(harness.store.blocked) == 1
+    assert len(harness.sender.sent) == 2  # only the earlier greeting and its disclosure
+
+
+async def test_an_nlu_outage_gets_an_apology_not_silence(redis: aioredis.Redis) -> None:
+    harness = Harness(redis, nlu=BrokenNlu())
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    assert harness.sender.texts[-1] == text("error", "de")
+
+
+async def test_the_transcript_has_both_directions_and_the_intent(harness: Harness) -> None:
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    lines = [(line.direction, line.intent) for line in harness.store.transcript]
+    assert lines == [("in", "shipping_costs"), ("out", None), ("out", None)]
+
+
+async def test_transient_delivery_failures_are_retried(harness: Harness) -> None:
+    harness.sender.fail_next = 2
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    assert harness.sender.texts == [text("disclosure", "de"), "*Versand* 6,90 €"]
+
+
+async def test_after_a_failed_delivery_a_retry_sends_only_what_is_missing(
+    harness: Harness,
+) -> None:
+    inbound = message("Wie lange dauert die Lieferung?")
+    await harness.engine.handle(message("hallo"))
+    harness.sender.fail_next = 4  # every attempt of the answer fails
+    with pytest.raises(DeliveryError):
+        await harness.engine.handle(inbound)
+    sent_before = len(harness.sender.sent)
+    await harness.engine.handle(inbound)  # the worker redelivers the same stream entry
+    await harness.engine.handle(inbound)  # and once more: still nothing twice
+    assert harness.sender.texts[sent_before:] == ["1-2 Werktage"]
+
+
+async def test_a_permanent_refusal_is_not_retried(harness: Harness) -> None:
+    harness.sender.fail_next, harness.sender.permanent = 1, True
+    with pytest.raises(DeliveryError) as raised:
+        await harness.engine.handle(message("hallo"))
+    assert raised.value.permanent
+    assert harness.sender.attempts == 1
