@@ -26,7 +26,7 @@ seed_app = typer.Typer(help="Load demo data.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
-console = Console(stderr=True)
+console = Console()
 
 
 def _settings(*, quiet: bool = False) -> Settings:
@@ -81,10 +81,15 @@ def seed_demo() -> None:
 @nlu_app.command("train")
 def nlu_train() -> None:
     """Train the model from the database's FAQ (skipped when the data did not change)."""
-    from nlu.trainer import TrainingError, train
+    from nlu.trainer import TrainingError, mark_current, model_path, train
 
     settings = _settings(quiet=True)
     data = asyncio.run(commands.training_yaml(settings))
+    existing = model_path(data, settings.model_dir)
+    if existing.exists():
+        mark_current(existing)
+        console.print(f"Training data unchanged: reusing {existing.name}.")
+        return
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -115,8 +120,7 @@ def nlu_train() -> None:
             console.print(f"[red]Training failed.[/] {exc}")
             raise typer.Exit(1) from exc
         progress.update(task, description="Model ready", completed=100, pct="")
-    verb = "Trained" if model.trained else "Training data unchanged, reusing"
-    console.print(f"{verb} {model.path.name} ({model.seconds:.0f} s).")
+    console.print(f"Trained {model.path.name} in {model.seconds:.0f} s.")
 
 
 @nlu_app.command("serve")

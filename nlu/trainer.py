@@ -58,6 +58,16 @@ def rasa_environment() -> dict[str, str]:
     }
 
 
+def model_path(training_yaml: str, model_dir: Path, config: Path = CONFIG_FILE) -> Path:
+    """Where the model for this training data and config is (or will be) stored."""
+    return model_dir / f"{model_name(training_hash(training_yaml, config))}.tar.gz"
+
+
+def mark_current(model: Path) -> None:
+    """Make `model` the one `servicebot nlu serve` loads."""
+    (model.parent / CURRENT_POINTER).write_text(model.name)
+
+
 def train(
     training_yaml: str,
     model_dir: Path,
@@ -68,11 +78,11 @@ def train(
 ) -> TrainedModel:
     """Train unless a model for exactly this data and config exists; mark it current."""
     started = time.monotonic()
-    name = model_name(training_hash(training_yaml, config))
-    path = model_dir / f"{name}.tar.gz"
+    path = model_path(training_yaml, model_dir, config)
+    name = path.name.removesuffix(".tar.gz")
     model_dir.mkdir(parents=True, exist_ok=True)
     if path.exists():
-        (model_dir / CURRENT_POINTER).write_text(path.name)
+        mark_current(path)
         return TrainedModel(path, trained=False, seconds=time.monotonic() - started)
     if not rasa_executable.exists():
         raise TrainingError(f"Rasa is not installed at {rasa_executable}: run `make setup`")
@@ -96,7 +106,7 @@ def train(
         _run_with_progress(command, Path(workdir), log_file, progress)
     if not path.exists():
         raise TrainingError(f"Rasa finished but wrote no model; see {log_file}")
-    (model_dir / CURRENT_POINTER).write_text(path.name)
+    mark_current(path)
     return TrainedModel(path, trained=True, seconds=time.monotonic() - started)
 
 

@@ -28,6 +28,17 @@ pyenv_pythons() {
 
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
+# pip's build chatter goes to a log; on failure its end is shown.
+mkdir -p var/logs
+pip_install() {
+  local venv="$1" log="var/logs/pip-$(basename "$1").log"; shift
+  if ! "$venv/bin/python" -m pip install --disable-pip-version-check "$@" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    fail "pip install failed (full log: $log)"
+  fi
+  grep -E "^Successfully installed" "$log" | cut -c1-150 || true
+}
+
 # --- app environment (Python >= 3.11) ---
 APP_PY="$(find_python 3.11+ python3 python3.13 python3.12 python3.11 $(pyenv_pythons 3.1))" \
   || fail "servicebot needs Python 3.11 or newer. Install it (e.g. 'pyenv install 3.11') and rerun 'make setup'."
@@ -38,8 +49,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! stamp_ok .venv/.servicebot-stamp "$APP_STAMP"; then
   say "Installing servicebot and its dependencies into .venv"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet --progress-bar on -e '.[dev]'
+  pip_install .venv --upgrade pip
+  pip_install .venv -e '.[dev]'
   echo "$APP_STAMP" > .venv/.servicebot-stamp
 fi
 
@@ -57,8 +68,8 @@ if [ ! -x .venv-rasa/bin/python ]; then
 fi
 if ! stamp_ok .venv-rasa/.servicebot-stamp "$RASA_STAMP"; then
   say "Installing Rasa 3.6 into .venv-rasa (a few minutes the first time)"
-  .venv-rasa/bin/python -m pip install --quiet --upgrade pip
-  .venv-rasa/bin/python -m pip install --quiet --progress-bar on -r nlu/requirements-rasa.txt
+  pip_install .venv-rasa --upgrade pip
+  pip_install .venv-rasa -r nlu/requirements-rasa.txt
   echo "$RASA_STAMP" > .venv-rasa/.servicebot-stamp
 fi
 
