@@ -84,8 +84,11 @@ class InboundQueue:
         return list(_decode(response[1]))
 
     async def ack(self, entry_id: str) -> None:
-        """Mark an entry as done for the group."""
-        await self._redis.xack(self._keys.inbound_stream, self._keys.inbound_group, entry_id)
+        """Mark an entry as done for the group and forget its attempt count."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self._keys.inbound_stream, self._keys.inbound_group, entry_id)
+            pipe.delete(self._keys.attempts(entry_id))
+            await pipe.execute()
 
     async def delivery_attempt(self, entry_id: str, ttl: int) -> int:
         """Count one more processing attempt of an entry (for the dead-letter decision)."""

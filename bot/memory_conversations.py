@@ -47,8 +47,11 @@ class MemoryConversationStore:
         self, state: ConversationState, message: InboundMessage, understanding: Understanding
     ) -> None:
         """Add the customer's message to the transcript (idempotent per message id)."""
+        # Per conversation, like the SQL adapter's unique constraint.
         if any(
-            line.direction == "in" and line.message_id == message.message_id
+            line.conversation_id == state.conversation_id
+            and line.direction == "in"
+            and line.message_id == message.message_id
             for line in self.transcript
         ):
             return

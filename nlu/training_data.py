@@ -13,8 +13,9 @@ RASA_DIR = Path(__file__).resolve().parent / "rasa"
 BASE_INTENTS_FILE = RASA_DIR / "base_intents.yml"
 CONFIG_FILE = RASA_DIR / "config.yml"
 
-# Order numbers as customers type them: KR-204815, kr 204815 or just 204815.
-ORDER_ID_PATTERNS = (r"\bkr[- ]?\d{6}\b", r"\b\d{6}\b")
+# Order numbers as customers type them: KR-204815, kr 204815 or just 204815. One pattern,
+# so "KR-204815" is one match, not also a second one for its digits.
+ORDER_ID_PATTERNS = (r"\b(?:kr[- ]?)?\d{6}\b",)
 _ANNOTATION_CHARS = re.compile(r"[\[\]{}()]")
 
 

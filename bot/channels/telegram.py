@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 from redis.exceptions import RedisError
-from telegram import Update
+from telegram import Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.errors import PayloadError
@@ -23,14 +23,37 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 
 def parse_update(data: Any) -> InboundMessage | None:
     """Normalise a Telegram update; None for update types we do not handle."""
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("update_id"), int)
+        or isinstance(data["update_id"], bool)
+    ):
         raise PayloadError("an update is a JSON object with an integer update_id")
     try:
+        # PTB builds objects without checking JSON types; a wrong shape surfaces as any of these.
         update = Update.de_json(data, None)
-    except (TypeError, KeyError, ValueError) as exc:
+        return _normalise(update) if update is not None else None
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise PayloadError(f"not a valid Telegram update: {exc}") from exc
-    if update is None:
-        raise PayloadError("empty update")
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("text fields must be strings")
+    return value
+
+
+def _optional(value: object) -> str | None:
+    """Names and language codes are decoration: a wrong type is dropped, not fatal."""
+    return value if isinstance(value, str) else None
+
+
+def _name(user: User) -> str:
+    parts = (_optional(user.first_name), _optional(user.last_name))
+    return " ".join(part for part in parts if part)
+
+
+def _normalise(update: Update) -> InboundMessage | None:
     message_id = str(update.update_id)
     if update.callback_query is not None:
         query = update.callback_query
@@ -41,10 +64,10 @@ def parse_update(data: Any) -> InboundMessage | None:
             chat_id=str(chat.id if chat else query.from_user.id),
             user_id=str(query.from_user.id),
             kind=InboundKind.BUTTON,
-            payload=query.data or "",
-            language_hint=query.from_user.language_code,
-            display_name=query.from_user.full_name,
-            callback_id=query.id,
+            payload=_text(query.data or ""),
+            language_hint=_optional(query.from_user.language_code),
+            display_name=_name(query.from_user),
+            callback_id=_text(query.id),
             received_at=time.time(),
         )
     if update.my_chat_member is not None:
@@ -68,9 +91,9 @@ def parse_update(data: Any) -> InboundMessage | None:
         chat_id=str(message.chat.id),
         user_id=str(message.from_user.id),
         kind=InboundKind.TEXT if message.text else InboundKind.UNSUPPORTED,
-        text=message.text or "",
-        language_hint=message.from_user.language_code,
-        display_name=message.from_user.full_name,
+        text=_text(message.text or ""),
+        language_hint=_optional(message.from_user.language_code),
+        display_name=_name(message.from_user),
         received_at=time.time(),
     )
 
@@ -92,7 +115,10 @@ class TelegramWebhook:
             return _error(401, "missing or wrong secret token")
         if (request.content_length or 0) > self._max_body_bytes:
             return _error(413, "body larger than 1 MB")
-        body = await request.content.read(self._max_body_bytes + 1)
+        try:
+            body = await request.read()  # bounded by the app's client_max_size
+        except web.HTTPRequestEntityTooLarge:
+            return _error(413, "body larger than 1 MB")
         if len(body) > self._max_body_bytes:
             return _error(413, "body larger than 1 MB")
         try:

@@ -10,6 +10,8 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.channels.telegram import SECRET_HEADER, TelegramWebhook, parse_update
 from bot.errors import PayloadError
@@ -117,6 +119,15 @@ async def test_a_body_over_one_megabyte_is_refused(
         (b'{"message": {"text": "hi"}}', "integer update_id"),
         (b'{"update_id": "12"}', "integer update_id"),
         (b'{"update_id": 5, "message": {"text": "no chat, no date"}}', "not a valid"),
+        (b'{"update_id": true}', "integer update_id"),
+        (b'{"update_id": 5, "message": "a string"}', "not a valid"),
+        (b'{"update_id": 5, "my_chat_member": {"chat": {"id": 1, "type": "private"}}}', "not a"),
+        (
+            b'{"update_id": 5, "message": {"message_id": 1, "date": 0, "text": 12, '
+            b'"chat": {"id": 1, "type": "private"}, '
+            b'"from": {"id": 1, "is_bot": false, "first_name": "A"}}}',
+            "not a valid",
+        ),
     ],
 )
 async def test_malformed_bodies_get_a_400_with_a_reason(
@@ -197,3 +208,53 @@ def test_group_messages_are_not_answered() -> None:
 def test_the_old_update_shape_is_rejected_cleanly() -> None:
     with pytest.raises(PayloadError):
         parse_update(load("tg_docs_message_text"))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value: object, prefix: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """Every path into a JSON document."""
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*prefix, index))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_mangled_recorded_update_is_accepted_ignored_or_rejected_never_a_crash(
+    data: st.DataObject,
+) -> None:
+    update = json.loads(data.draw(st.sampled_from(UPDATES)).read_text())
+    path = data.draw(st.sampled_from(_paths(update)[1:]))
+    parent = update
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = data.draw(JSON)
+    try:
+        message = parse_update(update)
+    except PayloadError:
+        return
+    if message is not None:  # what reaches the engine is well-typed
+        fields = (
+            message.message_id,
+            message.chat_id,
+            message.user_id,
+            message.text,
+            message.payload,
+            message.display_name,
+        )
+        assert all(isinstance(field, str) for field in fields)
+        assert message.language_hint is None or isinstance(message.language_hint, str)
+        assert message.callback_id is None or isinstance(message.callback_id, str)

@@ -97,6 +97,7 @@ async def test_each_conversation_keeps_its_order_while_conversations_run_in_para
         assert engine.handled[chat] == [f"{chat}{i}" for i in range(10)]
     assert engine.max_parallel_per_chat == 1
     assert await pending(redis) == 0
+    assert await redis.keys(KEYS.attempts("*")) == []  # nothing left behind per message
 
 
 async def test_a_message_whose_reply_failed_stays_pending_and_is_retried(

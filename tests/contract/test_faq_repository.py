@@ -1,0 +1,91 @@
+"""FaqRepository contract: the memory and SQL adapters (SQLite, PostgreSQL) behave alike."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.storage.database import SessionFactory
+from faq.memory_store import MemoryFaqRepository
+from faq.model import FaqEntryData
+from faq.ports import FaqRepository
+from faq.sql_store import SqlFaqRepository
+
+OPENING_DE = FaqEntryData(
+    slug="opening_hours",
+    language="de",
+    category="allgemein",
+    question="Wann haben Sie geöffnet?",
+    answer="Mo–Fr 7–17 Uhr. Grüße aus Köln 👋",
+    examples=("Öffnungszeiten?", "Habt ihr Samstag auf? 🙂", "Wann ist euer Büro besetzt"),
+)
+
+
+def _entry(slug: str, language: str) -> FaqEntryData:
+    return FaqEntryData(slug, language, "general", f"{slug}?", f"{slug} in {language}", ("x",))
+
+
+@pytest.fixture
+def repository(backend_sessions: SessionFactory | None) -> FaqRepository:
+    """The adapter under test, on an empty store."""
+    if backend_sessions is None:
+        return MemoryFaqRepository()
+    return SqlFaqRepository(backend_sessions)
+
+
+async def test_get_unknown_slug_or_language_is_none(repository: FaqRepository) -> None:
+    """Only the exact (slug, language) pair is found."""
+    await repository.upsert(OPENING_DE)
+
+    assert await repository.get("returns", "de") is None
+    assert await repository.get(OPENING_DE.slug, "en") is None
+
+
+async def test_upsert_then_get_round_trips_every_field(repository: FaqRepository) -> None:
+    """What goes in comes out: umlauts, emoji, examples as a tuple in their order."""
+    await repository.upsert(OPENING_DE)
+
+    stored = await repository.get(OPENING_DE.slug, OPENING_DE.language)
+
+    assert stored == OPENING_DE
+    assert stored is not None
+    assert isinstance(stored.examples, tuple)
+
+
+async def test_upsert_of_existing_entry_replaces_it(repository: FaqRepository) -> None:
+    """Same slug and language: the entry is replaced, not duplicated."""
+    await repository.upsert(OPENING_DE)
+    changed = replace(
+        OPENING_DE, category="service", answer="Jetzt auch samstags ☀️", examples=("Samstag?",)
+    )
+
+    await repository.upsert(changed)
+
+    assert await repository.get(OPENING_DE.slug, OPENING_DE.language) == changed
+    assert list(await repository.all_entries()) == [changed]
+
+
+async def test_slugs_are_the_distinct_slugs(repository: FaqRepository) -> None:
+    """One slug per topic, however many languages it has."""
+    assert await repository.slugs() == frozenset()
+    for slug, language in [("returns", "de"), ("returns", "en"), ("delivery_time", "de")]:
+        await repository.upsert(_entry(slug, language))
+
+    assert await repository.slugs() == frozenset({"returns", "delivery_time"})
+
+
+async def test_all_entries_are_ordered_by_slug_then_language(repository: FaqRepository) -> None:
+    """Insertion order does not leak into the listing."""
+    inserted = [("returns", "en"), ("delivery_time", "en"), ("returns", "de"), ("invoice", "de")]
+    for slug, language in inserted:
+        await repository.upsert(_entry(slug, language))
+
+    listed = [(entry.slug, entry.language) for entry in await repository.all_entries()]
+
+    assert listed == [
+        ("delivery_time", "en"),
+        ("invoice", "de"),
+        ("returns", "de"),
+        ("returns", "en"),
+    ]
