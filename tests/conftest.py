@@ -15,6 +15,7 @@ from bot.settings import Settings
 from bot.storage.database import SessionFactory, create_engine, session_factory
 from bot.storage.migrate import upgrade
 
+pytest_plugins = ["tests.postgres_server"]  # postgres_url, postgres_db_url for any test
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -12,7 +12,6 @@ import os
 import pwd
 import shlex
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -26,6 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.migrate import upgrade
+from tests.net import free_port
 
 ENV_URL = "SERVICEBOT_TEST_POSTGRES_URL"
 DEBIAN_BIN_DIRS = Path("/usr/lib/postgresql")
@@ -37,13 +37,6 @@ INSTALL_HINT = (
     "or on PATH: install them with `apt-get install postgresql`, or set "
     f"{ENV_URL}=postgresql+asyncpg://user@host:port/postgres to use a running server"
 )
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _version(bin_dir: Path) -> tuple[int, ...]:

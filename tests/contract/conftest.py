@@ -1,8 +1,4 @@
-"""Contract tests: one set of assertions per port, run against every adapter and database.
-
-The PostgreSQL fixtures are imported rather than registered with `pytest_plugins`: pytest
-refuses `pytest_plugins` outside the top-level conftest when the whole suite is collected.
-"""
+"""Contract tests: one set of assertions per port, run against every adapter and database."""
 
 from __future__ import annotations
 
@@ -11,9 +7,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.storage.database import SessionFactory, create_engine, session_factory
-from tests.postgres_server import postgres_db_url, postgres_empty_url, postgres_url
-
-__all__ = ["backend", "backend_sessions", "postgres_db_url", "postgres_empty_url", "postgres_url"]
 
 MEMORY = "memory"
 SQL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_db_url"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import subprocess
 import time
 import urllib.request
@@ -24,15 +23,9 @@ from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_st
 from bot.settings import Settings
 from nlu.server import serve_command
 from nlu.trainer import current_model, rasa_environment
+from tests.net import free_port
 
 RASA_START_SECONDS = 240
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rasa_has_model(url: str) -> bool:

@@ -17,7 +17,8 @@ import pytest
 
 from bot.commands import predict
 from bot.settings import REPO_ROOT, Settings
-from tests.e2e.conftest import Stack, free_port
+from tests.e2e.conftest import Stack
+from tests.net import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -179,3 +179,18 @@ async def test_typed_markup_is_shown_as_text_and_never_runs(
     await expect(page.locator("#chat img")).to_have_count(0)
     assert await page.evaluate("typeof window.__pwned") == "undefined"
     assert phone.script_errors == []
+
+
+async def test_a_one_word_greeting_is_answered_in_the_browsers_language(
+    simulator: Stack, browser: Browser
+) -> None:
+    # One word is too little to detect a language: the page's navigator.language hint decides.
+    phone = await open_simulator(browser, simulator, "en-US")
+    page = phone.page
+    await phone.send("Hallo")
+
+    bot = page.locator(".msg.bot")
+    await expect(bot).to_have_count(2, timeout=WAIT_MS)
+    await expect(bot.nth(0)).to_have_text(visible(text("disclosure", "en")))
+    await expect(bot.nth(1)).to_have_text(text("greet", "en"))
+    assert phone.script_errors == []

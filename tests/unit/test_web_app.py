@@ -13,7 +13,7 @@ from bot.app import create_app
 from bot.commands import set_telegram_webhook
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.settings import Settings
-from tests.e2e.conftest import free_port
+from tests.net import free_port
 
 Client = TestClient[web.Request, web.Application]
 WEBHOOK = "https://bot.example/webhooks/telegram"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:39:26.831261
+Create Date: 2026-11-23 14:11:25.049675
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("examples", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_faq_entries")),
-        sa.UniqueConstraint("slug", "language", name=op.f("uq_faq_entries_slug")),
+        sa.UniqueConstraint("slug", "language", name=op.f("uq_faq_entries_slug_language")),
     )
     with op.batch_alter_table("faq_entries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_faq_entries_slug"), ["slug"], unique=False)
@@ -55,7 +55,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_identities")),
-        sa.UniqueConstraint("channel", "external_id", name=op.f("uq_channel_identities_channel")),
+        sa.UniqueConstraint(
+            "channel", "external_id", name=op.f("uq_channel_identities_channel_external_id")
+        ),
     )
     op.create_table(
         "conversations",
@@ -100,7 +102,7 @@ def upgrade() -> None:
             "conversation_id",
             "direction",
             "channel_message_id",
-            name=op.f("uq_messages_conversation_id"),
+            name=op.f("uq_messages_conversation_id_direction_channel_message_id"),
         ),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
