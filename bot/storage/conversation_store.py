@@ -54,18 +54,24 @@ class SqlConversationStore:
                 is_new_contact=is_new,
             )
 
-    async def _contact(
+    async def _known_contact(
         self, session: AsyncSession, message: InboundMessage
-    ) -> tuple[Contact, bool]:
+    ) -> Contact | None:
+        """The contact behind the sender's channel identity, if we know them."""
         identity = await session.scalar(
             select(ChannelIdentity).where(
                 ChannelIdentity.channel == message.channel.value,
                 ChannelIdentity.external_id == message.user_id,
             )
         )
-        if identity is not None:
-            contact = await session.get_one(Contact, identity.contact_id)
-            return contact, False
+        return await session.get_one(Contact, identity.contact_id) if identity else None
+
+    async def _contact(
+        self, session: AsyncSession, message: InboundMessage
+    ) -> tuple[Contact, bool]:
+        known = await self._known_contact(session, message)
+        if known is not None:
+            return known, False
         contact = Contact(display_name=message.display_name)
         session.add(contact)
         await session.flush()
@@ -120,12 +126,6 @@ class SqlConversationStore:
     async def mark_blocked(self, message: InboundMessage) -> None:
         """The customer blocked the bot on this channel; stop writing to them."""
         async with self._sessions.begin() as session:
-            identity = await session.scalar(
-                select(ChannelIdentity).where(
-                    ChannelIdentity.channel == message.channel.value,
-                    ChannelIdentity.external_id == message.user_id,
-                )
-            )
-            if identity is not None:
-                contact = await session.get_one(Contact, identity.contact_id)
+            contact = await self._known_contact(session, message)
+            if contact is not None:
                 contact.blocked_bot = True
