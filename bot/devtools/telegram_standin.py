@@ -50,7 +50,11 @@ class StandinState:
     faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
-    _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(700_000))
+    # Update ids must keep growing across restarts: the webhook drops ids it has seen (dedup
+    # lives in Redis, which outlives the stand-in), so start from the clock.
+    _update_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(time.time_ns() // 1_000_000)
+    )
 
     def bot_messages(self, chat_id: int | None = None) -> list[ChatEntry]:
         """What the bot sent, optionally to one chat."""

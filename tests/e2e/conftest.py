@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 from pydantic import SecretStr
 
@@ -101,8 +102,8 @@ async def _run_worker(settings: Settings, stack: contextlib.AsyncExitStack) -> N
 
 
 @pytest.fixture
-async def stack(settings: Settings, rasa_url: str) -> AsyncIterator[Stack]:
-    """Production mode: the stand-in plays api.telegram.org on its own port."""
+async def stack(settings: Settings, rasa_url: str, redis: aioredis.Redis) -> AsyncIterator[Stack]:
+    """Production mode: the stand-in plays api.telegram.org on its own port (flushed Redis)."""
     standin = StandinState()
     web_port, api_port = free_port(), free_port()
     settings = settings.model_copy(
@@ -124,7 +125,9 @@ async def stack(settings: Settings, rasa_url: str) -> AsyncIterator[Stack]:
 
 
 @pytest.fixture
-async def dev_stack(settings: Settings, rasa_url: str) -> AsyncIterator[Stack]:
+async def dev_stack(
+    settings: Settings, rasa_url: str, redis: aioredis.Redis
+) -> AsyncIterator[Stack]:
     """Development mode, as `make run` starts it: simulator and stand-in inside the web app."""
     web_port = free_port()
     settings = settings.model_copy(

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -65,25 +66,27 @@ def test_servicebot_run_starts_the_stack_and_ctrl_c_stops_every_process(
         stderr=subprocess.STDOUT,
         text=True,
     )
+    output: list[str] = []
+    reader = threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True)
+    reader.start()
+    simulator_url = f"http://127.0.0.1:{port}/dev/simulator"
     try:
         deadline = time.monotonic() + 240
-        ready = False
-        while not ready and time.monotonic() < deadline and process.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
-                    ready = r.status == 200
-            except OSError:
-                time.sleep(0.5)
-        assert ready, "the stack did not become ready"
+        while simulator_url not in "".join(output):  # printed once the stack is ready
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the stack did not become ready:\n" + "".join(output))
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
+            assert response.status == 200
         children = _children_of(process.pid)
         assert len(children) >= 4  # redis, rasa, web, worker
         process.send_signal(signal.SIGINT)  # what Ctrl-C does
-        output, _ = process.communicate(timeout=60)
+        assert process.wait(timeout=60) == 0
+        reader.join(timeout=5)
     finally:
         if process.poll() is None:
             process.kill()
-    assert f"http://127.0.0.1:{port}/dev/simulator" in output
-    assert "All servicebot processes stopped." in output
+    assert "All servicebot processes stopped." in "".join(output)
     time.sleep(0.5)
     assert [pid for pid in children if _alive(pid)] == []
 

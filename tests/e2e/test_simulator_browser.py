@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import redis.asyncio as aioredis
 from playwright.async_api import Browser, Error, Page, async_playwright, expect
 
 from bot.devtools.simulator import CHAT_ID
@@ -45,15 +44,6 @@ def visible(markup: str) -> str:
 
 
 @pytest.fixture
-async def simulator(redis: aioredis.Redis, dev_stack: Stack) -> Stack:
-    """The development stack on a flushed Redis (requested first, so flushed before it starts).
-
-    Every stack's simulator numbers its updates from the same start, so without the flush the
-    webhook would drop a later test's messages as redeliveries of an earlier test's."""
-    return dev_stack
-
-
-@pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless (Playwright's own browsers cannot be downloaded here)."""
     assert Path(CHROMIUM).exists(), "install Debian's Chromium: apt-get install -y chromium"
@@ -78,11 +68,14 @@ class Phone:
     page: Page
     script_errors: list[Error] = field(default_factory=list)
 
-    async def send(self, message: str) -> None:
-        """Type into the composer and press Enter, as a customer does."""
+    async def send(self, message: str, *, click_send: bool = False) -> None:
+        """Type into the composer and press Enter (or click "Senden"), as a customer does."""
         box = self.page.get_by_role("textbox", name="Nachricht")
         await box.fill(message)
-        await box.press("Enter")
+        if click_send:
+            await self.page.get_by_role("button", name="Senden").click()
+        else:
+            await box.press("Enter")
         await expect(box).to_have_value("")
 
     def record_error(self, error: Error) -> None:
@@ -101,9 +94,9 @@ async def open_simulator(browser: Browser, stack: Stack, locale: str) -> Phone:
 
 
 async def test_a_german_question_gets_the_disclosure_and_the_faq_answer(
-    simulator: Stack, browser: Browser, screenshot_dir: Path
+    dev_stack: Stack, browser: Browser, screenshot_dir: Path
 ) -> None:
-    phone = await open_simulator(browser, simulator, "de-DE")
+    phone = await open_simulator(browser, dev_stack, "de-DE")
     page = phone.page
     await phone.send("Was kostet der Versand?")
 
@@ -117,17 +110,17 @@ async def test_a_german_question_gets_the_disclosure_and_the_faq_answer(
     await expect(bot.nth(1)).to_contain_text("pauschal 6,90 €")
     await expect(page.locator("#empty")).to_have_count(0)
     await expect(page.locator("#status")).to_be_empty()
-    assert "digitale Assistent" in simulator.standin.bot_messages(CHAT_ID)[0].text
+    assert "digitale Assistent" in dev_stack.standin.bot_messages(CHAT_ID)[0].text
     assert phone.script_errors == []
     await page.screenshot(path=screenshot_dir / "simulator-de.png", full_page=True)
 
 
 async def test_an_english_question_gets_the_english_answer(
-    simulator: Stack, browser: Browser, screenshot_dir: Path
+    dev_stack: Stack, browser: Browser, screenshot_dir: Path
 ) -> None:
-    phone = await open_simulator(browser, simulator, "en-US")
+    phone = await open_simulator(browser, dev_stack, "en-US")
     page = phone.page
-    await phone.send("What are your opening hours?")
+    await phone.send("What are your opening hours?", click_send=True)
 
     await expect(page.locator(".msg.customer")).to_have_text(["What are your opening hours?"])
     bot = page.locator(".msg.bot")
@@ -144,31 +137,31 @@ async def test_an_english_question_gets_the_english_answer(
 
 
 async def test_the_person_button_sends_a_callback_query_and_shows_the_handoff(
-    simulator: Stack, browser: Browser
+    dev_stack: Stack, browser: Browser
 ) -> None:
-    phone = await open_simulator(browser, simulator, "de-DE")
+    phone = await open_simulator(browser, dev_stack, "de-DE")
     page = phone.page
     await phone.send("Wie wird das Wetter morgen?")
 
     fallback = page.locator(".msg.bot").filter(has_text=text("fallback", "de"))
     button = fallback.get_by_role("button", name=text("button_person", "de"))
     await expect(button).to_be_visible(timeout=WAIT_MS)
-    assert simulator.standin.callback_answers == []
+    assert dev_stack.standin.callback_answers == []
     await button.click()
 
     await expect(page.locator(".msg.customer").last).to_have_text("▸ Mitarbeiter sprechen")
     handoff = page.locator(".msg.bot").last
     await expect(handoff).to_have_text(text("handoff", "de"), timeout=WAIT_MS)
-    await wait_for(lambda: simulator.standin.callback_answers, seconds=10)
-    assert [a.startswith("sim-") for a in simulator.standin.callback_answers] == [True]
+    await wait_for(lambda: dev_stack.standin.callback_answers, seconds=10)
+    assert [a.startswith("sim-") for a in dev_stack.standin.callback_answers] == [True]
     await expect(page.locator("#status")).to_be_empty()
     assert phone.script_errors == []
 
 
 async def test_typed_markup_is_shown_as_text_and_never_runs(
-    simulator: Stack, browser: Browser
+    dev_stack: Stack, browser: Browser
 ) -> None:
-    phone = await open_simulator(browser, simulator, "de-DE")
+    phone = await open_simulator(browser, dev_stack, "de-DE")
     page = phone.page
     attack = '<img src=x onerror="window.__pwned=1">'
     await phone.send(attack)
@@ -182,10 +175,10 @@ async def test_typed_markup_is_shown_as_text_and_never_runs(
 
 
 async def test_a_one_word_greeting_is_answered_in_the_browsers_language(
-    simulator: Stack, browser: Browser
+    dev_stack: Stack, browser: Browser
 ) -> None:
     # One word is too little to detect a language: the page's navigator.language hint decides.
-    phone = await open_simulator(browser, simulator, "en-US")
+    phone = await open_simulator(browser, dev_stack, "en-US")
     page = phone.page
     await phone.send("Hallo")
 
