@@ -45,7 +45,6 @@ STANDIN_PATH = "/dev/telegram-api"
 class Resources:
     """Connections shared by the web and worker processes' components."""
 
-    settings: Settings
     redis: aioredis.Redis
     db: AsyncEngine
     sessions: SessionFactory
@@ -69,7 +68,6 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         http = await stack.enter_async_context(aiohttp.ClientSession())
         sessions = session_factory(db)
         yield Resources(
-            settings=settings,
             redis=redis,
             db=db,
             sessions=sessions,
