@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
@@ -16,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
 from telegram.request import HTTPXRequest
 
 from bot import redis_factory
@@ -89,6 +91,26 @@ def telegram_endpoint(settings: Settings) -> tuple[str, str] | None:
 def telegram_bot(token: str, api_url: str) -> Bot:
     """python-telegram-bot's client, pointed at the configured Bot API."""
     return Bot(token, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=32))
+
+
+async def connect_telegram_bot(bot: Bot, wait_seconds: float = 60.0) -> None:
+    """Initialise the Bot (getMe), waiting for the API: at start-up the dev stand-in lives in
+    the web process, which may come up after the worker; Telegram itself may blip."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    delay = 0.2
+    while True:
+        try:
+            await bot.initialize()
+            return
+        except InvalidToken:
+            # PTB's own message contains the token; secrets never reach a log.
+            raise RuntimeError("Telegram rejected SERVICEBOT_TELEGRAM_TOKEN") from None
+        except NetworkError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError("the Telegram Bot API did not answer") from None
+            log.warning("telegram_api_not_reachable_yet", retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 async def _database_ready(db: AsyncEngine) -> bool:
@@ -169,7 +191,10 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
             "no channel configured: set SERVICEBOT_TELEGRAM_TOKEN "
             "(or run in development mode, which uses the local Bot API stand-in)"
         )
-    async with open_resources(settings) as res, telegram_bot(*endpoint) as bot:
+    async with open_resources(settings) as res, AsyncExitStack() as stack:
+        bot = telegram_bot(*endpoint)
+        await connect_telegram_bot(bot)
+        stack.push_async_callback(bot.shutdown)
         engine = Engine(
             store=SqlConversationStore(res.sessions),
             nlu=res.nlu,

@@ -36,11 +36,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "handoff": {
         "de": "Gern verbinde ich Sie mit unserem Service-Team. Persönlich erreichen Sie uns "
-        "Mo–Fr 07:00–18:00 Uhr und Sa 08:00–12:00 Uhr unter +49 561 123 456 0 oder "
+        "Mo–Fr 07:00–18:00 Uhr und Sa 08:00–12:00 Uhr unter +49 561 123 456 0 oder "
         "service@kramer-wb.example.",
         "en": "I'll gladly put you in touch with our service team. You can reach a person "
         "Mon–Fri 7:00 am–6:00 pm and Sat 8:00 am–12:00 noon (German time) at "
-        "+49 561 123 456 0 or service@kramer-wb.example.",
+        "+49 561 123 456 0 or service@kramer-wb.example.",
     },
     "order_status_soon": {
         "de": "Die Auskunft zum Bestellstatus im Chat kommt in Kürze. Bis dahin hilft Ihnen "
@@ -56,9 +56,9 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "error": {
         "de": "Entschuldigung, bei mir ist gerade etwas schiefgelaufen. Bitte versuchen Sie es "
-        "gleich noch einmal oder rufen Sie uns an: +49 561 123 456 0.",
+        "gleich noch einmal oder rufen Sie uns an: +49 561 123 456 0.",
         "en": "Sorry, something went wrong on my side. Please try again in a moment or "
-        "call us: +49 561 123 456 0.",
+        "call us: +49 561 123 456 0.",
     },
     "faq_missing": {
         "de": "Zu diesem Thema habe ich gerade keine Antwort hinterlegt.",

@@ -3,6 +3,7 @@ including the Bot API's recorded error bodies (429 flood control, 403 blocked)."
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -10,12 +11,13 @@ import pytest
 from aiohttp.test_utils import TestServer
 from telegram import Bot
 
-from bot.app import telegram_bot
+from bot.app import connect_telegram_bot, telegram_bot
 from bot.channels.telegram_sender import TelegramSender, render_html
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.errors import DeliveryError
 from bot.messages import Button, Reply
 from tests.conftest import FIXTURES
+from tests.net import free_port
 
 RESPONSES = FIXTURES / "telegram" / "responses"
 
@@ -92,3 +94,29 @@ def test_text_is_escaped_and_only_our_bold_becomes_html() -> None:
     assert render_html("*a* <script>") == "<b>a</b> &lt;script&gt;"
     assert render_html("2 * 3 = 6") == "2 * 3 = 6"
     assert len(render_html("x" * 5000)) == 4096
+
+
+async def test_the_worker_waits_for_a_bot_api_that_comes_up_later() -> None:
+    port = free_port()
+    bot = telegram_bot(STANDIN_TOKEN, f"http://127.0.0.1:{port}")
+    connecting = asyncio.create_task(connect_telegram_bot(bot, wait_seconds=20))
+    await asyncio.sleep(0.5)
+    assert not connecting.done()  # nothing listens yet: still waiting, not crashed
+    state = StandinState()
+    async with TestServer(create_standin_app(state), port=port):
+        await asyncio.wait_for(connecting, 10)
+        assert bot.username == "kramer_service_bot"
+    await bot.shutdown()
+
+
+async def test_a_rejected_token_fails_without_revealing_it() -> None:
+    state = StandinState()
+    async with TestServer(create_standin_app(state)) as server:
+        api_url = str(server.make_url("")).rstrip("/")
+        bot = telegram_bot("999:SECRET-TOKEN-VALUE", api_url)
+        with pytest.raises(RuntimeError) as raised:
+            await connect_telegram_bot(bot, wait_seconds=1)
+        await bot.shutdown()
+    assert "SECRET-TOKEN-VALUE" not in str(raised.value)
+    assert raised.value.__cause__ is None
+    assert raised.value.__suppress_context__
