@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 from aiohttp import web
@@ -14,6 +17,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from bot import commands
 from bot.logging import configure_logging
 from bot.settings import Settings
+from nlu.evaluation.metrics import HELD_OUT_FILE
+from nlu.evaluation.report import show_evaluation
 
 app = typer.Typer(
     help="servicebot: customer-service chatbot for WhatsApp and Telegram.",
@@ -27,6 +32,7 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 console = Console()
+EVALUATION_REPORT = Path("var/nlu-evaluation.json")
 
 
 def _settings(*, quiet: bool = False) -> Settings:
@@ -139,6 +145,20 @@ def nlu_serve() -> None:
     command = serve_command(settings.rasa_executable, model, settings.rasa_url, log_file)
     sys.stdout.flush()
     os.execve(command[0], command, rasa_environment())  # noqa: S606 (Rasa replaces us: signals reach it)
+
+
+@nlu_app.command("evaluate")
+def nlu_evaluate(
+    data: Annotated[Path, typer.Option(help="Labelled messages (YAML).")] = HELD_OUT_FILE,
+    out: Annotated[Path, typer.Option(help="Where the JSON report goes.")] = EVALUATION_REPORT,
+) -> None:
+    """Score the running model and decision policy on messages it was not trained on."""
+    settings = _settings(quiet=True)
+    report = asyncio.run(commands.evaluate(settings, data))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    show_evaluation(report, console)
+    console.print(f"Full report: {out}")
 
 
 @nlu_app.command("predict")

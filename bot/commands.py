@@ -6,8 +6,9 @@ import asyncio
 import json
 import signal
 import sys
-from collections.abc import Iterable, Iterator
-from typing import TextIO
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
 
 import aiohttp
 
@@ -17,7 +18,8 @@ from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
-from nlu.decision import Thresholds, decide
+from nlu.decision import Decision, Thresholds, decide
+from nlu.evaluation.metrics import Outcome, load_labelled, summarise
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
 from nlu.training_data import IntentExamples, build_training_yaml
@@ -60,31 +62,44 @@ async def run_worker(settings: Settings) -> None:
         await worker.run(stop)
 
 
-async def predict(settings: Settings, lines: Iterable[str], out: TextIO = sys.stdout) -> None:
-    """One JSON object per input line, decided exactly as the live bot decides."""
+async def decisions(
+    settings: Settings, texts: Iterable[str]
+) -> AsyncIterator[tuple[str, Decision]]:
+    """The live bot's decision for each text: the running NLU server, the FAQ slugs in the
+    database and the configured thresholds."""
     db = create_engine(settings.effective_database_url)
-    detector = LanguageDetector()
     thresholds = Thresholds(settings.nlu_confidence_threshold, settings.nlu_margin)
     try:
-        faq = SqlFaqRepository(session_factory(db))
-        slugs = await faq.slugs()
+        slugs = await SqlFaqRepository(session_factory(db)).slugs()
         async with aiohttp.ClientSession() as http:
             nlu = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
-            for text in _non_empty(lines):
-                result = await nlu.parse(text)
-                decision = decide(result, slugs, thresholds)
-                record = {
-                    "text": text,
-                    "language": detector.detect(text, None, None),
-                    "intent": decision.intent,
-                    "confidence": round(decision.confidence, 4),
-                    "faq": decision.faq,
-                    "action": decision.action.value,
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                out.flush()
+            for text in texts:
+                yield text, decide(await nlu.parse(text), slugs, thresholds)
     finally:
         await db.dispose()
+
+
+async def predict(settings: Settings, lines: Iterable[str], out: TextIO = sys.stdout) -> None:
+    """One JSON object per input line, decided exactly as the live bot decides."""
+    detector = LanguageDetector()
+    async for text, decision in decisions(settings, _non_empty(lines)):
+        record = {
+            "text": text,
+            "language": detector.detect(text, None, None),
+            "intent": decision.intent,
+            "confidence": round(decision.confidence, 4),
+            "faq": decision.faq,
+            "action": decision.action.value,
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+async def evaluate(settings: Settings, data: Path) -> dict[str, Any]:
+    """Score the live decisions on a labelled evaluation file."""
+    labelled = load_labelled(data)
+    decided = [d async for _text, d in decisions(settings, (e.text for e in labelled))]
+    return summarise([Outcome(e, d) for e, d in zip(labelled, decided, strict=True)])
 
 
 def _non_empty(lines: Iterable[str]) -> Iterator[str]:

@@ -1,0 +1,118 @@
+"""Scores of the bot's decisions against labelled messages: what customers would have got."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.decision import Action, Decision
+
+HELD_OUT_FILE = Path(__file__).resolve().parent / "held_out.yaml"
+OUT_OF_SCOPE = "out_of_scope"
+# Actions that commit to an intent in front of the customer; fallback and clarify do not.
+ACTING = frozenset({Action.ANSWER_FAQ, Action.ORDER_STATUS, Action.HANDOFF, Action.SMALLTALK})
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    """A customer message and the intent a correct bot acts on."""
+
+    text: str
+    intent: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the bot decided for one labelled message."""
+
+    example: Labelled
+    decision: Decision
+
+    @property
+    def acted(self) -> bool:
+        """The bot committed to an intent (answered, routed or chatted)."""
+        return self.decision.action in ACTING
+
+    @property
+    def correct(self) -> bool:
+        """It acted on the right intent (or, out of scope, did not act)."""
+        if self.example.intent == OUT_OF_SCOPE:
+            return not self.acted
+        return self.acted and self.decision.intent == self.example.intent
+
+    @property
+    def confidently_wrong(self) -> bool:
+        """It acted, on the wrong intent: the failure customers hate."""
+        return self.acted and self.decision.intent != self.example.intent
+
+
+def load_labelled(path: Path = HELD_OUT_FILE) -> list[Labelled]:
+    """The labelled messages of an evaluation file."""
+    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        Labelled(str(m["text"]), str(m["intent"]), str(m.get("language", "")))
+        for m in document["messages"]
+    ]
+
+
+def _rate(count: int, total: int) -> float:
+    return round(count / total, 4) if total else 0.0
+
+
+def summarise(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Accuracy, per-intent precision/recall, confusions, out-of-scope handling, wrong answers."""
+    in_scope = [o for o in outcomes if o.example.intent != OUT_OF_SCOPE]
+    out_of_scope = [o for o in outcomes if o.example.intent == OUT_OF_SCOPE]
+    top_correct = sum(o.decision.intent == o.example.intent for o in in_scope)
+    predicted = Counter(o.decision.intent for o in outcomes if o.acted)
+    expected = Counter(o.example.intent for o in outcomes)
+    hits = Counter(o.example.intent for o in outcomes if o.acted and o.correct)
+    per_intent = {
+        intent: {
+            "support": expected[intent],
+            "precision": _rate(hits[intent], predicted[intent]),
+            "recall": _rate(hits[intent], expected[intent]),
+        }
+        for intent in sorted(expected)
+        if intent != OUT_OF_SCOPE
+    }
+    confusions = Counter(
+        (o.example.intent, o.decision.intent)
+        for o in outcomes
+        if o.decision.intent != o.example.intent
+    )
+    actions = Counter(o.decision.action.value for o in outcomes)
+    return {
+        "messages": len(outcomes),
+        "in_scope": len(in_scope),
+        "out_of_scope": len(out_of_scope),
+        "in_scope_intent_accuracy": _rate(top_correct, len(in_scope)),
+        "in_scope_answered_correctly": _rate(sum(o.correct for o in in_scope), len(in_scope)),
+        "out_of_scope_rejected": _rate(sum(not o.acted for o in out_of_scope), len(out_of_scope)),
+        "out_of_scope_answered_with_faq": _rate(
+            sum(o.decision.action is Action.ANSWER_FAQ for o in out_of_scope), len(out_of_scope)
+        ),
+        "confident_wrong_of_all": _rate(sum(o.confidently_wrong for o in outcomes), len(outcomes)),
+        "actions": dict(sorted(actions.items())),
+        "per_intent": per_intent,
+        "confusions": [
+            {"expected": want, "predicted": got, "count": n}
+            for (want, got), n in confusions.most_common()
+        ],
+        "confident_wrong": [
+            {
+                "text": o.example.text,
+                "expected": o.example.intent,
+                "predicted": o.decision.intent,
+                "confidence": round(o.decision.confidence, 3),
+            }
+            for o in outcomes
+            if o.confidently_wrong
+        ],
+    }
