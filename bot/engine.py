@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import redis.asyncio as aioredis
 import structlog
 
 from bot.conversations import ConversationState, ConversationStore, Understanding
+from bot.dialogue import DialogueMemory
 from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.senders import Sender, deliver_with_retry
 from faq.ports import FaqRepository
+from handlers import menu
 from handlers.context import HandlerContext
+from handlers.menu import is_menu_request
 from handlers.replies import unsupported
 from handlers.router import respond_to_button, respond_to_decision
 from handlers.texts import text
-from nlu.decision import Thresholds, decide
+from nlu.decision import Action, Thresholds, decide
 from nlu.ports import Nlu
 
 log = structlog.get_logger(__name__)
@@ -40,6 +43,7 @@ class EngineConfig:
     thresholds: Thresholds
     lock_seconds: int
     sent_marker_ttl: int
+    dialogue_ttl: int = 3600  # a miss an hour ago does not make the next one the second
     delivery_attempts: int = 4
     retry_base_delay: float = 0.5
 
@@ -67,6 +71,7 @@ class Engine:
         self._redis = redis
         self._keys = keys
         self._config = config
+        self._dialogue = DialogueMemory(redis, keys, config.dialogue_ttl)
 
     async def handle(self, message: InboundMessage) -> None:
         """Answer the message; raises DeliveryError if the answer could not be delivered."""
@@ -102,22 +107,31 @@ class Engine:
         self, message: InboundMessage, state: ConversationState, language: str
     ) -> tuple[list[Reply], Understanding]:
         """The replies; any failure becomes a polite apology (logged), never silence."""
-        context = HandlerContext(language=language, faq=self._faq)
-        understanding = Understanding()
+        key, message_id = message.conversation_key, message.message_id
+        context = HandlerContext(
+            language=language,
+            faq=self._faq,
+            misses_in_a_row=await self._dialogue.misses_before(key, message_id),
+        )
+        understanding, understood = Understanding(), True
         try:
             if message.kind is InboundKind.BUTTON:
                 replies = await respond_to_button(message.payload, context)
+            elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
+                replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
             elif message.kind is InboundKind.TEXT:
                 result = await self._nlu.parse(message.text)
                 decision = decide(result, await self._faq.slugs(), self._config.thresholds)
                 understanding = Understanding(decision.intent, decision.confidence)
-                context = HandlerContext(language, self._faq, decision, result)
+                understood = decision.action is not Action.FALLBACK
+                context = replace(context, decision=decision, nlu=result)
                 replies = await respond_to_decision(decision, context)
             else:
                 replies = await unsupported(context)
         except Exception:
-            log.exception("compose_failed", conversation=message.conversation_key)
+            log.exception("compose_failed", conversation=key)
             replies = [Reply(text("error", language))]
+        await self._dialogue.record(key, message_id, understood)
         if state.is_new_contact:
             replies.insert(0, Reply(text("disclosure", language)))
         return replies, understanding

@@ -34,6 +34,10 @@ class Keys:
         """Marker that a channel message was accepted once (SET NX with TTL)."""
         return f"{self.prefix}:dedup:{channel}:{message_id}"
 
+    def dialogue(self, conversation_key: str) -> str:
+        """Short-lived dialogue facts of a conversation (misses in a row)."""
+        return f"{self.prefix}:dialogue:{conversation_key}"
+
     def conversation_lock(self, conversation_key: str) -> str:
         """Lock held while one worker handles a conversation's message."""
         return f"{self.prefix}:lock:{conversation_key}"

@@ -17,3 +17,4 @@ class HandlerContext:
     faq: FaqRepository
     decision: Decision | None = None
     nlu: NluResult | None = None
+    misses_in_a_row: int = 0  # earlier consecutive messages the bot did not understand

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 FAQ_PREFIX = "faq:"
+CATEGORY_PREFIX = "cat:"
 HANDOFF = "handoff"
+MENU = "menu"
 
 
 def faq_payload(slug: str) -> str:
@@ -14,3 +16,13 @@ def faq_payload(slug: str) -> str:
 def faq_slug(payload: str) -> str | None:
     """The FAQ slug a payload asks for, if it is an FAQ button."""
     return payload.removeprefix(FAQ_PREFIX) if payload.startswith(FAQ_PREFIX) else None
+
+
+def category_payload(category: str) -> str:
+    """Payload of a menu button that lists a category's topics."""
+    return f"{CATEGORY_PREFIX}{category}"
+
+
+def category_of(payload: str) -> str | None:
+    """The category a payload asks for, if it is a menu button."""
+    return payload.removeprefix(CATEGORY_PREFIX) if payload.startswith(CATEGORY_PREFIX) else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Button, Reply
 from handlers.context import HandlerContext
-from handlers.payloads import HANDOFF, faq_payload
+from handlers.payloads import HANDOFF, MENU, faq_payload
 from handlers.texts import text
 
 
@@ -38,8 +38,12 @@ async def smalltalk(intent: str, context: HandlerContext) -> list[Reply]:
 
 
 async def fallback(context: HandlerContext) -> list[Reply]:
-    """Ask to rephrase, and offer a person."""
-    return [Reply(text("fallback", context.language), (person_button(context.language),))]
+    """First miss: ask to rephrase (or use the menu). Second miss in a row: offer a person."""
+    language = context.language
+    menu = Button(text("button_menu", language), MENU)
+    if context.misses_in_a_row == 0:
+        return [Reply(text("fallback", language), (menu,))]
+    return [Reply(text("fallback_again", language), (person_button(language), menu))]
 
 
 async def handoff(context: HandlerContext) -> list[Reply]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.messages import Reply
-from handlers import replies
+from handlers import menu, replies
 from handlers.context import HandlerContext
-from handlers.payloads import HANDOFF, faq_slug
+from handlers.payloads import HANDOFF, category_of, faq_slug
 from nlu.decision import Action, Decision
 
 
@@ -31,6 +31,9 @@ async def respond_to_button(payload: str, context: HandlerContext) -> list[Reply
     slug = faq_slug(payload)
     if slug is not None:
         return await replies.answer_faq(slug, context)
+    category = category_of(payload)
+    if category is not None:
+        return await menu.topics(category, context)
     if payload == HANDOFF:
         return await replies.handoff(context)
-    return await replies.fallback(context)
+    return await menu.categories(context)  # the menu button, and keyboards from old versions

@@ -25,11 +25,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You're welcome! Is there anything else I can do for you?",
     },
     "fallback": {
-        "de": "Das habe ich leider nicht sicher verstanden. Können Sie es anders formulieren? "
-        "Oder soll sich ein Kollege darum kümmern?",
-        "en": "Sorry, I'm not sure I understood that. Could you rephrase it? "
-        "Or would you like a colleague to take care of it?",
+        "de": "Das habe ich leider nicht sicher verstanden. Können Sie es mit anderen Worten "
+        "sagen, z. B. „Wie lange dauert die Lieferung?“ Oder wählen Sie ein Thema aus dem Menü.",
+        "en": "Sorry, I'm not sure I understood that. Could you put it another way, e.g. "
+        "“How long does delivery take?” Or pick a topic from the menu.",
     },
+    "fallback_again": {
+        "de": "Das verstehe ich leider immer noch nicht sicher, und raten möchte ich nicht. "
+        "Soll sich ein Kollege darum kümmern?",
+        "en": "I'm still not sure I understand, and I'd rather not guess. "
+        "Shall a colleague take care of it?",
+    },
+    "menu": {
+        "de": "Wobei kann ich helfen? Wählen Sie ein Thema:",
+        "en": "What can I help you with? Choose a topic:",
+    },
+    "menu_category": {
+        "de": "*{category}* – wählen Sie eine Frage:",
+        "en": "*{category}* – choose a question:",
+    },
+    "button_menu": {"de": "Menü", "en": "Menu"},
     "clarify": {
         "de": "Meinten Sie eines davon?",
         "en": "Did you mean one of these?",
@@ -66,6 +81,26 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "button_person": {"de": "Mitarbeiter sprechen", "en": "Talk to a person"},
 }
+
+
+CATEGORIES: dict[str, dict[str, str]] = {
+    "contact": {"de": "Kontakt & Servicezeiten", "en": "Contact & service hours"},
+    "shipping": {"de": "Versand & Lieferung", "en": "Shipping & delivery"},
+    "payment": {"de": "Zahlung & Rechnung", "en": "Payment & invoices"},
+    "returns": {"de": "Rücksendung", "en": "Returns"},
+    "after_sales": {"de": "Garantie, Reparatur & Service", "en": "Warranty, repair & service"},
+    "account": {"de": "Kundenkonto", "en": "Customer account"},
+    "orders": {"de": "Bestellungen ändern", "en": "Changing orders"},
+    "sales": {"de": "Angebote & Mengenrabatt", "en": "Quotes & volume discounts"},
+    "privacy": {"de": "Datenschutz", "en": "Data privacy"},
+    "news": {"de": "Newsletter", "en": "Newsletter"},
+}
+
+
+def category_title(category: str, language: str) -> str:
+    """A category's name for buttons; unknown categories show their key."""
+    names = CATEGORIES.get(category)
+    return names.get(language, names["de"]) if names else category.replace("_", " ").title()
 
 
 def text(key: str, language: str) -> str:

@@ -142,8 +142,11 @@ async def test_the_person_button_sends_a_callback_query_and_shows_the_handoff(
     phone = await open_simulator(browser, dev_stack, "de-DE")
     page = phone.page
     await phone.send("Wie wird das Wetter morgen?")
+    first = page.locator(".msg.bot").filter(has_text=text("fallback", "de"))
+    await expect(first.get_by_role("button", name="Menü")).to_be_visible(timeout=WAIT_MS)
+    await phone.send("erzähl mir einen witz")  # the second miss in a row offers a person
 
-    fallback = page.locator(".msg.bot").filter(has_text=text("fallback", "de"))
+    fallback = page.locator(".msg.bot").filter(has_text=text("fallback_again", "de"))
     button = fallback.get_by_role("button", name=text("button_person", "de"))
     await expect(button).to_be_visible(timeout=WAIT_MS)
     assert dev_stack.standin.callback_answers == []

@@ -111,12 +111,31 @@ async def test_a_button_press_is_acknowledged_and_answered(stack: Stack) -> None
     assert update["callback_query"]["id"] in stack.standin.callback_answers
 
 
-async def test_something_the_bot_cannot_answer_offers_a_person(stack: Stack) -> None:
+async def test_two_messages_in_a_row_the_bot_cannot_answer_lead_to_a_person(
+    stack: Stack,
+) -> None:
     chat = 9005
     weather = text_update(chat, "Wie wird das Wetter morgen in Kassel?")
     assert await stack.post_update(weather) == 200
     replies = await replies_to(stack, chat, 2)
-    assert [b["callback_data"] for b in replies[-1].buttons] == ["handoff"]
+    assert [b["callback_data"] for b in replies[-1].buttons] == ["menu"]
+    assert await stack.post_update(text_update(chat, "erzähl mir einen witz")) == 200
+    replies = await replies_to(stack, chat, 3)
+    assert [b["callback_data"] for b in replies[-1].buttons] == ["handoff", "menu"]
+
+
+async def test_start_shows_the_disclosure_and_the_category_menu(stack: Stack) -> None:
+    chat = 9007
+    assert await stack.post_update(text_update(chat, "/start")) == 200
+    replies = await replies_to(stack, chat, 2)
+    assert "digitale Assistent" in replies[0].text
+    payloads = [b["callback_data"] for b in replies[1].buttons]
+    assert payloads[0] == "cat:contact"
+    assert len(payloads) == 11  # ten categories of the demo FAQ and a person
+    assert payloads[-1] == "handoff"
+    assert await stack.post_update(button_update(chat, "cat:payment")) == 200
+    replies = await replies_to(stack, chat, 3)
+    assert "faq:reverse_charge" in [b["callback_data"] for b in replies[-1].buttons]
 
 
 async def test_a_forged_update_is_refused_and_never_answered(stack: Stack) -> None:

@@ -121,11 +121,57 @@ async def test_a_pressed_button_is_acknowledged_and_answered(harness: Harness) -
     assert harness.sender.texts[-1] == "1-2 Werktage"
 
 
-async def test_what_the_bot_does_not_understand_offers_a_person(harness: Harness) -> None:
+async def test_a_first_miss_asks_to_rephrase_a_second_in_a_row_offers_a_person(
+    harness: Harness,
+) -> None:
     await harness.engine.handle(message("Wie wird das Wetter?"))
-    fallback = harness.sender.sent[-1][1]
-    assert fallback.text == text("fallback", "de")
-    assert [b.payload for b in fallback.buttons] == ["handoff"]
+    first = harness.sender.sent[-1][1]
+    assert first.text == text("fallback", "de")
+    assert [b.payload for b in first.buttons] == ["menu"]
+    await harness.engine.handle(message("Und das Wetter übermorgen?"))
+    second = harness.sender.sent[-1][1]
+    assert second.text == text("fallback_again", "de")
+    assert [b.payload for b in second.buttons] == ["handoff", "menu"]
+
+
+async def test_an_understood_message_resets_the_misses(harness: Harness) -> None:
+    await harness.engine.handle(message("Wie wird das Wetter?"))
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    await harness.engine.handle(message("Und das Wetter?"))
+    assert harness.sender.texts[-1] == text("fallback", "de")
+
+
+async def test_a_redelivered_miss_composes_the_same_reply(harness: Harness) -> None:
+    miss = message("Wie wird das Wetter?")
+    await harness.engine.handle(miss)
+    await harness.engine.handle(miss)  # the worker retries after a crash before the ack
+    assert harness.sender.texts == [text("disclosure", "de"), text("fallback", "de")]
+
+
+@pytest.mark.parametrize("words", ["/start", "Menü", "menu", "  Hilfe! ", "MENUE"])
+async def test_the_menu_lists_categories_and_a_person(harness: Harness, words: str) -> None:
+    await harness.engine.handle(message(words))
+    menu = harness.sender.sent[-1][1]
+    assert menu.text == text("menu", "de")
+    assert [b.payload for b in menu.buttons] == ["cat:shipping", "handoff"]
+    assert menu.buttons[0].title == "Versand & Lieferung"
+
+
+async def test_a_category_lists_its_questions_with_a_way_back(harness: Harness) -> None:
+    await harness.engine.handle(message(kind=InboundKind.BUTTON, payload="cat:shipping"))
+    topics = harness.sender.sent[-1][1]
+    assert [b.payload for b in topics.buttons] == [
+        "faq:delivery_time",
+        "faq:shipping_costs",
+        "menu",
+        "handoff",
+    ]
+    assert topics.buttons[1].title == "Was kostet der Versand?"
+
+
+async def test_menu_words_inside_a_question_are_not_the_menu(harness: Harness) -> None:
+    await harness.engine.handle(message("Was kostet der Versand? Menü bitte nicht"))
+    assert harness.sender.texts[-1] == "*Versand* 6,90 €"
 
 
 async def test_unsupported_messages_get_a_polite_answer(harness: Harness) -> None:
