@@ -36,7 +36,9 @@ pip_install() {
     tail -n 30 "$log" >&2
     fail "pip install failed (full log: $log)"
   fi
-  grep -E "^Successfully installed" "$log" | cut -c1-150 || true
+  local count
+  count=$(grep -E "^Successfully installed" "$log" | tr ' ' '\n' | grep -c -- '-[0-9]' || true)
+  echo "    installed ${count} packages (log: $log)"
 }
 
 # --- app environment (Python >= 3.11) ---
