@@ -78,10 +78,19 @@ def db_upgrade() -> None:
 
 
 @seed_app.command("demo")
-def seed_demo() -> None:
+def seed_demo(
+    replace: Annotated[
+        bool, typer.Option(help="Overwrite existing entries with the shipped demo content.")
+    ] = False,
+) -> None:
     """Load the demo company (Kramer Werkzeug & Befestigung) FAQ where entries are missing."""
-    added = asyncio.run(commands.seed_demo(_settings(quiet=True)))
-    console.print(f"Demo FAQ: {added} entries added." if added else "Demo FAQ already loaded.")
+    written = asyncio.run(commands.seed_demo(_settings(quiet=True), replace=replace))
+    if replace:
+        console.print(f"Demo FAQ: {written} entries replaced with the shipped content.")
+    else:
+        console.print(
+            f"Demo FAQ: {written} entries added." if written else "Demo FAQ already loaded."
+        )
 
 
 @nlu_app.command("train")

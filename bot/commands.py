@@ -30,11 +30,11 @@ def migrate(settings: Settings) -> None:
     upgrade(settings.effective_database_url)
 
 
-async def seed_demo(settings: Settings) -> int:
-    """Add the demo company's FAQ entries that are missing; returns how many were added."""
+async def seed_demo(settings: Settings, *, replace: bool = False) -> int:
+    """Add the demo company's FAQ entries that are missing (or replace them all)."""
     db = create_engine(settings.effective_database_url)
     try:
-        return await seed_faq(SqlFaqRepository(session_factory(db)))
+        return await seed_faq(SqlFaqRepository(session_factory(db)), replace=replace)
     finally:
         await db.dispose()
 

@@ -34,11 +34,14 @@ def load_faq_file(path: Path = DEMO_FAQ_FILE) -> list[FaqEntryData]:
     return entries
 
 
-async def seed_faq(repository: FaqRepository, path: Path = DEMO_FAQ_FILE) -> int:
-    """Add the demo entries that are missing; entries an administrator edited stay as they are."""
-    added = 0
+async def seed_faq(
+    repository: FaqRepository, path: Path = DEMO_FAQ_FILE, *, replace: bool = False
+) -> int:
+    """Add the demo entries that are missing (entries an administrator edited stay as they
+    are), or with `replace` overwrite them with the shipped demo content."""
+    written = 0
     for entry in load_faq_file(path):
-        if await repository.get(entry.slug, entry.language) is None:
+        if replace or await repository.get(entry.slug, entry.language) is None:
             await repository.upsert(entry)
-            added += 1
-    return added
+            written += 1
+    return written

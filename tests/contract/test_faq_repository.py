@@ -10,6 +10,7 @@ from bot.storage.database import SessionFactory
 from faq.memory_store import MemoryFaqRepository
 from faq.model import FaqEntryData
 from faq.ports import FaqRepository
+from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
 
 OPENING_DE = FaqEntryData(
@@ -89,3 +90,17 @@ async def test_all_entries_are_ordered_by_slug_then_language(repository: FaqRepo
         ("returns", "de"),
         ("returns", "en"),
     ]
+
+
+async def test_seeding_keeps_edited_entries_unless_told_to_replace() -> None:
+    repository = MemoryFaqRepository()
+    assert await seed_faq(repository) == 40
+    edited = replace(
+        (await repository.get("shipping_costs", "de")) or pytest.fail("not seeded"),
+        answer="edited by an administrator",
+    )
+    await repository.upsert(edited)
+    assert await seed_faq(repository) == 0
+    assert (await repository.get("shipping_costs", "de")) == edited
+    assert await seed_faq(repository, replace=True) == 40
+    assert (await repository.get("shipping_costs", "de")) != edited
