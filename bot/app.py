@@ -35,6 +35,7 @@ from bot.storage.database import SessionFactory, create_engine, session_factory
 from bot.web.health import healthz, readiness_handler
 from bot.worker import Worker
 from faq.sql_store import SqlFaqRepository
+from nlu.cache import CachedNlu
 from nlu.decision import Thresholds
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
@@ -51,7 +52,7 @@ class Resources:
     db: AsyncEngine
     sessions: SessionFactory
     http: aiohttp.ClientSession
-    nlu: RasaNlu
+    nlu: CachedNlu
     faq: SqlFaqRepository
     keys: Keys
 
@@ -69,14 +70,16 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         stack.push_async_callback(db.dispose)
         http = await stack.enter_async_context(aiohttp.ClientSession())
         sessions = session_factory(db)
+        keys = Keys()
+        rasa = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
         yield Resources(
             redis=redis,
             db=db,
             sessions=sessions,
             http=http,
-            nlu=RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds),
+            nlu=CachedNlu(rasa, redis, keys.parse_cache, settings.parse_cache_ttl_seconds),
             faq=SqlFaqRepository(sessions),
-            keys=Keys(),
+            keys=keys,
         )
 
 

@@ -34,6 +34,11 @@ class Keys:
         """Marker that a channel message was accepted once (SET NX with TTL)."""
         return f"{self.prefix}:dedup:{channel}:{message_id}"
 
+    @property
+    def parse_cache(self) -> str:
+        """Prefix of cached NLU parse results (model name and text digest follow)."""
+        return f"{self.prefix}:parse"
+
     def dialogue(self, conversation_key: str) -> str:
         """Short-lived dialogue facts of a conversation (misses in a row)."""
         return f"{self.prefix}:dialogue:{conversation_key}"

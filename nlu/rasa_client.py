@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import aiohttp
 
 from bot.errors import NluUnavailableError
 from nlu.ports import Entity, IntentScore, NluResult
+
+# After a model swap, parses may be cached under the old model's name for this long.
+MODEL_RECHECK_SECONDS = 5.0
 
 
 class RasaNlu:
@@ -17,6 +21,8 @@ class RasaNlu:
         self._session = session
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._model: str | None = None
+        self._model_checked_at = -MODEL_RECHECK_SECONDS - 1.0
 
     async def parse(self, text: str) -> NluResult:
         """Classify one message via /model/parse."""
@@ -33,16 +39,27 @@ class RasaNlu:
 
     async def ready(self) -> bool:
         """A model is loaded (GET /status answers with a model file)."""
+        return await self._status_model() is not None
+
+    async def model_name(self) -> str | None:
+        """The loaded model's file name, asked at most every few seconds."""
+        now = time.monotonic()
+        if now - self._model_checked_at > MODEL_RECHECK_SECONDS:
+            self._model = await self._status_model()
+            self._model_checked_at = now
+        return self._model
+
+    async def _status_model(self) -> str | None:
         try:
             async with self._session.get(
                 f"{self._base_url}/status", timeout=aiohttp.ClientTimeout(total=3)
             ) as response:
                 if response.status != 200:
-                    return False
+                    return None
                 body: dict[str, Any] = await response.json()
-                return bool(body.get("model_file"))
+                return str(body["model_file"]) if body.get("model_file") else None
         except (TimeoutError, aiohttp.ClientError):
-            return False
+            return None
 
 
 def parse_rasa_response(text: str, body: dict[str, Any]) -> NluResult:

@@ -53,3 +53,11 @@ async def test_an_unreachable_rasa_is_unavailable_not_a_crash() -> None:
         assert not await rasa.ready()
         with pytest.raises(NluUnavailableError):
             await rasa.parse("hallo")
+
+
+async def test_rasa_names_the_model_it_serves(rasa_url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        name = await RasaNlu(http, rasa_url, timeout=10).model_name()
+    assert name is not None
+    assert name.startswith("nlu-")
+    assert name.endswith(".tar.gz")
