@@ -29,6 +29,7 @@ from bot.engine import Engine, EngineConfig
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel
+from bot.nlu_data import training_yaml_from
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
@@ -37,6 +38,7 @@ from bot.worker import Worker
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
 from nlu.decision import Thresholds
+from nlu.example_index import SecondOpinion
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
 
@@ -53,6 +55,7 @@ class Resources:
     sessions: SessionFactory
     http: aiohttp.ClientSession
     nlu: CachedNlu
+    rasa: RasaNlu
     faq: SqlFaqRepository
     keys: Keys
 
@@ -78,6 +81,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             sessions=sessions,
             http=http,
             nlu=CachedNlu(rasa, redis, keys.parse_cache, settings.parse_cache_ttl_seconds),
+            rasa=rasa,
             faq=SqlFaqRepository(sessions),
             keys=keys,
         )
@@ -203,6 +207,7 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
             nlu=res.nlu,
             faq=res.faq,
             languages=LanguageDetector(),
+            second_opinion=SecondOpinion(lambda: training_yaml_from(res.faq), res.rasa.model_name),
             senders={Channel.TELEGRAM: TelegramSender(bot)},
             redis=res.redis,
             keys=res.keys,

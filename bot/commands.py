@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import aiohttp
 
 from bot.app import build_worker, telegram_bot
+from bot.nlu_data import training_yaml_from
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
@@ -20,9 +21,9 @@ from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
 from nlu.decision import Decision, Thresholds, decide
 from nlu.evaluation.metrics import Outcome, load_labelled, summarise
+from nlu.example_index import SecondOpinion
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
-from nlu.training_data import IntentExamples, build_training_yaml
 
 
 def migrate(settings: Settings) -> None:
@@ -43,13 +44,9 @@ async def training_yaml(settings: Settings) -> str:
     """Rasa training data from the base intents and the FAQ entries in the database."""
     db = create_engine(settings.effective_database_url)
     try:
-        entries = await SqlFaqRepository(session_factory(db)).all_entries()
+        return await training_yaml_from(SqlFaqRepository(session_factory(db)))
     finally:
         await db.dispose()
-    by_slug: dict[str, list[str]] = {}
-    for entry in entries:
-        by_slug.setdefault(entry.slug, []).extend(entry.examples)
-    return build_training_yaml([IntentExamples(slug, tuple(ex)) for slug, ex in by_slug.items()])
 
 
 async def run_worker(settings: Settings) -> None:
@@ -70,11 +67,14 @@ async def decisions(
     db = create_engine(settings.effective_database_url)
     thresholds = Thresholds(settings.nlu_confidence_threshold, settings.nlu_margin)
     try:
-        slugs = await SqlFaqRepository(session_factory(db)).slugs()
+        faq = SqlFaqRepository(session_factory(db))
+        slugs = await faq.slugs()
         async with aiohttp.ClientSession() as http:
             nlu = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
+            opinion = SecondOpinion(lambda: training_yaml_from(faq), nlu.model_name)
             for text in texts:
-                yield text, decide(await nlu.parse(text), slugs, thresholds)
+                result = await nlu.parse(text)
+                yield text, decide(result, slugs, thresholds, await opinion.vote(text))
     finally:
         await db.dispose()
 

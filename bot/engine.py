@@ -28,6 +28,14 @@ from nlu.ports import Nlu
 log = structlog.get_logger(__name__)
 
 
+class VotesIntent(Protocol):
+    """An independent second opinion on a message's intent."""
+
+    async def vote(self, text: str) -> str | None:
+        """The intent it suggests, or None without an opinion."""
+        ...
+
+
 class DetectsLanguage(Protocol):
     """Chooses the reply language for a message."""
 
@@ -58,6 +66,7 @@ class Engine:
         nlu: Nlu,
         faq: FaqRepository,
         languages: DetectsLanguage,
+        second_opinion: VotesIntent,
         senders: Mapping[Channel, Sender],
         redis: aioredis.Redis,
         keys: Keys,
@@ -67,6 +76,7 @@ class Engine:
         self._nlu = nlu
         self._faq = faq
         self._languages = languages
+        self._second_opinion = second_opinion
         self._senders = senders
         self._redis = redis
         self._keys = keys
@@ -121,7 +131,12 @@ class Engine:
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
             elif message.kind is InboundKind.TEXT:
                 result = await self._nlu.parse(message.text)
-                decision = decide(result, await self._faq.slugs(), self._config.thresholds)
+                decision = decide(
+                    result,
+                    await self._faq.slugs(),
+                    self._config.thresholds,
+                    await self._second_opinion.vote(message.text),
+                )
                 understanding = Understanding(decision.intent, decision.confidence)
                 understood = decision.action is not Action.FALLBACK
                 context = replace(context, decision=decision, nlu=result)

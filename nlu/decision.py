@@ -26,6 +26,10 @@ HANDOFF_INTENTS = frozenset({"human_handoff", "complaint"})
 ORDER_INTENTS = frozenset({"order_status"})
 
 
+# Actions that commit to an intent in front of the customer; clarify and fallback do not.
+ACTING = frozenset({Action.ANSWER_FAQ, Action.ORDER_STATUS, Action.HANDOFF, Action.SMALLTALK})
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Confidence the top intent needs, and how far ahead of the second it must be."""
@@ -45,8 +49,30 @@ class Decision:
     alternatives: tuple[str, ...] = ()  # FAQ slugs offered when clarifying
 
 
-def decide(result: NluResult, faq_slugs: Collection[str], thresholds: Thresholds) -> Decision:
-    """Act only on a confident intent that is clearly ahead; ask when two FAQs are close."""
+def decide(
+    result: NluResult,
+    faq_slugs: Collection[str],
+    thresholds: Thresholds,
+    second_opinion: str | None = None,
+) -> Decision:
+    """Act only on a confident intent that is clearly ahead and that the second opinion (the
+    nearest training examples) shares; ask when two FAQ topics compete."""
+    decision = _decide_on_model(result, faq_slugs, thresholds)
+    if decision.action not in ACTING or second_opinion in (None, decision.intent):
+        return decision
+    if decision.intent in faq_slugs and second_opinion in faq_slugs:
+        return Decision(
+            Action.CLARIFY,
+            decision.intent,
+            decision.confidence,
+            alternatives=(decision.intent, str(second_opinion)),
+        )
+    return Decision(Action.FALLBACK, decision.intent, decision.confidence)
+
+
+def _decide_on_model(
+    result: NluResult, faq_slugs: Collection[str], thresholds: Thresholds
+) -> Decision:
     top, second = result.top, result.runner_up
     gap = top.confidence - (second.confidence if second else 0.0)
     if (

@@ -38,3 +38,14 @@ class RecordingSender:
     def texts(self) -> list[str]:
         """Texts of the delivered replies, in order."""
         return [reply.text for _chat, reply in self.sent]
+
+
+@dataclass
+class FixedOpinion:
+    """A second opinion that always suggests the same intent (None: no opinion)."""
+
+    intent: str | None = None
+
+    async def vote(self, text: str) -> str | None:
+        """The configured intent."""
+        return self.intent

@@ -10,12 +10,10 @@ from typing import Any
 
 import yaml
 
-from nlu.decision import Action, Decision
+from nlu.decision import ACTING, Action, Decision
 
 HELD_OUT_FILE = Path(__file__).resolve().parent / "held_out.yaml"
 OUT_OF_SCOPE = "out_of_scope"
-# Actions that commit to an intent in front of the customer; fallback and clarify do not.
-ACTING = frozenset({Action.ANSWER_FAQ, Action.ORDER_STATUS, Action.HANDOFF, Action.SMALLTALK})
 
 
 @dataclass(frozen=True, slots=True)

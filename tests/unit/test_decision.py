@@ -54,3 +54,26 @@ def test_thresholds_come_from_the_caller() -> None:
     assert decide(result, FAQ, Thresholds(0.6, 0.2)).action is Action.ANSWER_FAQ
     assert decide(result, FAQ, Thresholds(0.8, 0.2)).action is Action.FALLBACK
     assert decide(result, FAQ, Thresholds(0.6, 0.65)).action is Action.FALLBACK
+
+
+@pytest.mark.parametrize(
+    ("opinion", "action", "alternatives"),
+    [
+        (None, Action.ANSWER_FAQ, ()),  # no second opinion: the model decides
+        ("shipping_costs", Action.ANSWER_FAQ, ()),  # agreement
+        ("delivery_time", Action.CLARIFY, ("shipping_costs", "delivery_time")),  # two FAQs
+        ("order_status", Action.FALLBACK, ()),  # FAQ vs something else: do not guess
+    ],
+)
+def test_the_second_opinion_must_agree_before_the_bot_acts(
+    opinion: str | None, action: Action, alternatives: tuple[str, ...]
+) -> None:
+    result = ranked(("shipping_costs", 0.95), ("delivery_time", 0.03))
+    decision = decide(result, FAQ, THRESHOLDS, opinion)
+    assert decision.action is action
+    assert decision.alternatives == alternatives
+
+
+def test_the_second_opinion_never_turns_a_fallback_into_an_answer() -> None:
+    result = ranked(("shipping_costs", 0.4), ("greet", 0.3))
+    assert decide(result, FAQ, THRESHOLDS, "shipping_costs").action is Action.FALLBACK

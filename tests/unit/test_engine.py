@@ -19,7 +19,7 @@ from nlu.decision import Thresholds
 from nlu.fake import KeywordNlu
 from nlu.language import LanguageDetector
 from nlu.ports import NluResult
-from tests.fakes import RecordingSender
+from tests.fakes import FixedOpinion, RecordingSender
 
 _ids = itertools.count(1)
 FAQ = [
@@ -69,11 +69,13 @@ class Harness:
     def __init__(self, redis: aioredis.Redis, nlu: object = None) -> None:
         self.store = MemoryConversationStore()
         self.sender = RecordingSender()
+        self.opinion = FixedOpinion()
         self.engine = Engine(
             store=self.store,
             nlu=nlu or KeywordNlu(KEYWORDS),  # type: ignore[arg-type]
             faq=MemoryFaqRepository(FAQ),
             languages=LANGUAGES,
+            second_opinion=self.opinion,
             senders={Channel.TELEGRAM: self.sender},
             redis=redis,
             keys=Keys(prefix=f"t{next(_ids)}"),
@@ -224,3 +226,17 @@ async def test_a_permanent_refusal_is_not_retried(harness: Harness) -> None:
         await harness.engine.handle(message("hallo"))
     assert raised.value.permanent
     assert harness.sender.attempts == 1
+
+
+async def test_when_the_second_opinion_disagrees_the_bot_asks_instead_of_guessing(
+    harness: Harness,
+) -> None:
+    harness.opinion.intent = "delivery_time"
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    question = harness.sender.sent[-1][1]
+    assert question.text == text("clarify", "de")
+    assert [b.payload for b in question.buttons] == [
+        "faq:shipping_costs",
+        "faq:delivery_time",
+        "handoff",
+    ]
