@@ -6,8 +6,8 @@ import re
 
 from bot.messages import Button, Reply
 from handlers.context import HandlerContext
-from handlers.payloads import MENU, category_payload, faq_payload
-from handlers.replies import person_button
+from handlers.payloads import category_payload, faq_payload
+from handlers.replies import menu_button, person_button
 from handlers.texts import CATEGORIES, category_title, text
 
 _MENU_WORDS = frozenset(
@@ -33,11 +33,6 @@ def is_menu_request(message_text: str) -> bool:
     """`/start`, `Menü`, `menu`, `Hilfe`...: the whole message asks for the menu."""
     word = _PUNCTUATION.sub("", message_text.strip().lower()).removeprefix("/")
     return word in _MENU_WORDS
-
-
-def menu_button(language: str) -> Button:
-    """Back to the category menu."""
-    return Button(text("button_menu", language), MENU)
 
 
 async def categories(context: HandlerContext) -> list[Reply]:

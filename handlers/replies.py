@@ -13,6 +13,11 @@ def person_button(language: str) -> Button:
     return Button(text("button_person", language), HANDOFF)
 
 
+def menu_button(language: str) -> Button:
+    """Back to the category menu."""
+    return Button(text("button_menu", language), MENU)
+
+
 async def answer_faq(slug: str, context: HandlerContext) -> list[Reply]:
     """The stored FAQ answer in the customer's language."""
     entry = await context.faq.get(slug, context.language)
@@ -40,10 +45,11 @@ async def smalltalk(intent: str, context: HandlerContext) -> list[Reply]:
 async def fallback(context: HandlerContext) -> list[Reply]:
     """First miss: ask to rephrase (or use the menu). Second miss in a row: offer a person."""
     language = context.language
-    menu = Button(text("button_menu", language), MENU)
     if context.misses_in_a_row == 0:
-        return [Reply(text("fallback", language), (menu,))]
-    return [Reply(text("fallback_again", language), (person_button(language), menu))]
+        return [Reply(text("fallback", language), (menu_button(language),))]
+    return [
+        Reply(text("fallback_again", language), (person_button(language), menu_button(language)))
+    ]
 
 
 async def handoff(context: HandlerContext) -> list[Reply]:
