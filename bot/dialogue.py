@@ -30,9 +30,10 @@ class DialogueMemory:
             return int(before or 0)
         return int(misses or 0)
 
-    async def record(self, conversation_key: str, message_id: str, understood: bool) -> None:
-        """Remember whether this message was understood."""
-        before = await self.misses_before(conversation_key, message_id)
+    async def record(
+        self, conversation_key: str, message_id: str, before: int, understood: bool
+    ) -> None:
+        """Remember whether this message was understood (`before`: from misses_before)."""
         key = self._keys.dialogue(conversation_key)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(

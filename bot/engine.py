@@ -146,7 +146,7 @@ class Engine:
         except Exception:
             log.exception("compose_failed", conversation=key)
             replies = [Reply(text("error", language))]
-        await self._dialogue.record(key, message_id, understood)
+        await self._dialogue.record(key, message_id, context.misses_in_a_row, understood)
         if state.is_new_contact:
             replies.insert(0, Reply(text("disclosure", language)))
         return replies, understanding
