@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -140,20 +139,34 @@ def nlu_train() -> None:
 
 @nlu_app.command("serve")
 def nlu_serve() -> None:
-    """Run the Rasa server with the current model on RASA_URL's port."""
-    from nlu.server import serve_command
-    from nlu.trainer import current_model, rasa_environment
+    """Serve the current model on RASA_URL's port; a newly trained model is swapped in live."""
+    from urllib.parse import urlsplit
 
-    settings = _settings(quiet=True)
+    from nlu.gateway import ModelGateway, create_gateway_app
+    from nlu.trainer import current_model
+
+    settings = _settings()
     model = current_model(settings.model_dir)
     if model is None:
         console.print("[red]No trained model.[/] Run `servicebot nlu train` first.")
         raise typer.Exit(1)
     log_file = settings.data_dir / "logs" / "rasa-server.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    command = serve_command(settings.rasa_executable, model, settings.rasa_url, log_file)
-    sys.stdout.flush()
-    os.execve(command[0], command, rasa_environment())  # noqa: S606 (Rasa replaces us: signals reach it)
+    gateway = ModelGateway(
+        settings.rasa_executable, settings.model_dir, log_file, settings.rasa_start_timeout_seconds
+    )
+    address = urlsplit(settings.rasa_url)
+    console.print(
+        f"NLU on {settings.rasa_url}: loading {model.name} (Rasa output in {log_file}). "
+        "Models trained later are swapped in without a restart."
+    )
+    web.run_app(
+        create_gateway_app(gateway),
+        host=address.hostname or "127.0.0.1",
+        port=address.port or 5005,
+        print=None,
+        access_log=None,
+    )
 
 
 @nlu_app.command("evaluate")

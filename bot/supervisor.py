@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -20,6 +21,7 @@ from bot.settings import Settings
 from nlu.trainer import current_model
 
 READY_TIMEOUT_SECONDS = 240
+STOP_SECONDS = 30  # the NLU gateway drains and stops its Rasa server within this
 
 
 @dataclass
@@ -139,16 +141,17 @@ def _watch(children: list[Child], console: Console) -> int:
 
 
 def _stop(children: list[Child]) -> None:
-    """SIGTERM in reverse start order (worker first, so it finishes what it holds)."""
+    """SIGTERM in reverse start order (worker first, so it finishes what it holds); then
+    SIGKILL whatever is left in each child's process group (the NLU gateway's Rasa servers)."""
     for child in reversed(children):
         if child.process and child.process.poll() is None:
             child.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + STOP_SECONDS
     for child in reversed(children):
         if child.process is None:
             continue
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.process.kill()
-            child.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.process.pid, signal.SIGKILL)
+        child.process.wait()

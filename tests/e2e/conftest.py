@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -22,14 +25,13 @@ from bot.app import STANDIN, build_worker, create_app
 from bot.commands import seed_demo
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.settings import Settings
-from nlu.server import serve_command
-from nlu.trainer import current_model, rasa_environment
+from nlu.trainer import current_model
 from tests.net import free_port
 
 RASA_START_SECONDS = 240
 
 
-def _rasa_has_model(url: str) -> bool:
+def _serves_a_model(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/status", timeout=2) as response:  # noqa: S310
             return b"model_file" in response.read()
@@ -37,29 +39,47 @@ def _rasa_has_model(url: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def nlu_server(model_dir: Path, data_dir: Path) -> Iterator[str]:
+    """`servicebot nlu serve` (the gateway and a real Rasa) with the model current in
+    `model_dir`, on a free port; yields its URL once a model answers."""
+    url = f"http://127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "SERVICEBOT_RASA_URL": url,
+        "SERVICEBOT_MODEL_DIR": str(model_dir),
+        "SERVICEBOT_DATA_DIR": str(data_dir),
+        "SERVICEBOT_LOG_JSON": "false",
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / "gateway.log").open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "nlu", "serve"], env=env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + RASA_START_SECONDS
+        while not _serves_a_model(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the NLU server did not start; see {data_dir}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Rasa server (`rasa run --enable-api`) with the model `make setup` trained."""
+    """The NLU server as `servicebot nlu serve` runs it, with the model `make setup` trained."""
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    model = current_model(settings.model_dir)
-    assert model is not None, "no trained model: `make test` runs `make setup`, which trains it"
-    url = f"http://127.0.0.1:{free_port()}"
-    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
-    command = serve_command(settings.rasa_executable, model, url, log)
-    with (log.parent / "stdout.log").open("wb") as out:
-        process = subprocess.Popen(command, env=rasa_environment(), stdout=out, stderr=out)
-    deadline = time.monotonic() + RASA_START_SECONDS
-    while not _rasa_has_model(url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"Rasa did not start; see {log.parent}")
-        time.sleep(0.5)
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    assert current_model(settings.model_dir) is not None, (
+        "no trained model: `make test` runs `make setup`, which trains it"
+    )
+    with nlu_server(settings.model_dir, tmp_path_factory.mktemp("nlu")) as url:
+        yield url
 
 
 @dataclass
