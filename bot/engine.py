@@ -18,6 +18,7 @@ from bot.senders import Sender, deliver_with_retry
 from faq.ports import FaqRepository
 from handlers import menu
 from handlers.context import HandlerContext
+from handlers.language_switch import confirm_switch, switch_requested
 from handlers.menu import is_menu_request
 from handlers.replies import unsupported
 from handlers.router import respond_to_button, respond_to_decision
@@ -109,6 +110,8 @@ class Engine:
             await self._deliver(sender, message, state, replies)
 
     def _language(self, message: InboundMessage, state: ConversationState) -> str:
+        if requested := switch_requested(message):
+            return requested
         if message.kind is InboundKind.TEXT:
             return self._languages.detect(message.text, state.language, message.language_hint)
         return self._languages.detect("", state.language, message.language_hint)
@@ -125,7 +128,10 @@ class Engine:
         )
         understanding, understood = Understanding(), True
         try:
-            if message.kind is InboundKind.BUTTON:
+            if switch_requested(message):
+                replies = await confirm_switch(context)
+                understanding = Understanding("switch_language", 1.0)
+            elif message.kind is InboundKind.BUTTON:
                 replies = await respond_to_button(message.payload, context)
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)

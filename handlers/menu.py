@@ -6,6 +6,7 @@ import re
 
 from bot.messages import Button, Reply
 from handlers.context import HandlerContext
+from handlers.language_switch import other_language_button
 from handlers.payloads import category_payload, faq_payload
 from handlers.replies import menu_button, person_button
 from handlers.texts import CATEGORIES, category_title, text
@@ -41,7 +42,9 @@ async def categories(context: HandlerContext) -> list[Reply]:
     known = list(CATEGORIES)
     ordered = sorted(present, key=lambda c: (known.index(c) if c in known else len(known), c))
     buttons = [Button(category_title(c, context.language), category_payload(c)) for c in ordered]
-    return [Reply(text("menu", context.language), (*buttons, person_button(context.language)))]
+    language = context.language
+    extra = (person_button(language), other_language_button(language))
+    return [Reply(text("menu", language), (*buttons, *extra))]
 
 
 async def topics(category: str, context: HandlerContext) -> list[Reply]:

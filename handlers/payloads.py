@@ -4,6 +4,7 @@ from __future__ import annotations
 
 FAQ_PREFIX = "faq:"
 CATEGORY_PREFIX = "cat:"
+LANGUAGE_PREFIX = "lang:"
 HANDOFF = "handoff"
 MENU = "menu"
 
@@ -26,3 +27,13 @@ def category_payload(category: str) -> str:
 def category_of(payload: str) -> str | None:
     """The category a payload asks for, if it is a menu button."""
     return payload.removeprefix(CATEGORY_PREFIX) if payload.startswith(CATEGORY_PREFIX) else None
+
+
+def language_payload(language: str) -> str:
+    """Payload of a button that switches the reply language."""
+    return f"{LANGUAGE_PREFIX}{language}"
+
+
+def language_of(payload: str) -> str | None:
+    """The language a payload switches to, if it is a language button."""
+    return payload.removeprefix(LANGUAGE_PREFIX) if payload.startswith(LANGUAGE_PREFIX) else None

@@ -45,6 +45,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "*{category}* – choose a question:",
     },
     "button_menu": {"de": "Menü", "en": "Menu"},
+    "button_language": {"de": "🇬🇧 English", "en": "🇩🇪 Deutsch"},
+    "language_switched": {
+        "de": "Alles klar, ich antworte Ihnen ab jetzt auf Deutsch.",
+        "en": "Sure, I'll answer you in English from now on.",
+    },
     "clarify": {
         "de": "Meinten Sie eines davon?",
         "en": "Did you mean one of these?",

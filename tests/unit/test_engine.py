@@ -116,6 +116,25 @@ async def test_the_customer_can_switch_language(harness: Harness) -> None:
     assert harness.sender.texts[-1] == "*Versand* 6,90 €"
 
 
+@pytest.mark.parametrize("request_", ["English please", "can we speak english?", "/en"])
+async def test_asking_for_english_switches_and_the_choice_is_remembered(
+    harness: Harness, request_: str
+) -> None:
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    await harness.engine.handle(message(request_))
+    assert harness.sender.texts[-1] == text("language_switched", "en")
+    await harness.engine.handle(message("Versand?"))  # one word: the remembered language
+    assert harness.sender.texts[-1] == "*Shipping* EUR 6.90"
+
+
+async def test_the_menus_language_button_switches_to_german(harness: Harness) -> None:
+    await harness.engine.handle(message("How much is shipping to Berlin?"))
+    await harness.engine.handle(message(kind=InboundKind.BUTTON, payload="lang:de"))
+    assert harness.sender.texts[-1] == text("language_switched", "de")
+    await harness.engine.handle(message("shipping?"))
+    assert harness.sender.texts[-1] == "*Versand* 6,90 €"
+
+
 async def test_a_pressed_button_is_acknowledged_and_answered(harness: Harness) -> None:
     press = message(kind=InboundKind.BUTTON, payload="faq:delivery_time", callback_id="cb1")
     await harness.engine.handle(press)
@@ -155,7 +174,7 @@ async def test_the_menu_lists_categories_and_a_person(harness: Harness, words: s
     await harness.engine.handle(message(words))
     menu = harness.sender.sent[-1][1]
     assert menu.text == text("menu", "de")
-    assert [b.payload for b in menu.buttons] == ["cat:shipping", "handoff"]
+    assert [b.payload for b in menu.buttons] == ["cat:shipping", "handoff", "lang:en"]
     assert menu.buttons[0].title == "Versand & Lieferung"
 
 
