@@ -87,6 +87,13 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         )
 
 
+def decision_thresholds(settings: Settings) -> Thresholds:
+    """The decision policy's thresholds, as the live bot and `nlu predict` use them."""
+    return Thresholds(
+        settings.nlu_confidence_threshold, settings.nlu_margin, settings.nlu_example_weight
+    )
+
+
 def telegram_endpoint(settings: Settings) -> tuple[str, str] | None:
     """Bot token and API base URL: the real ones, the dev stand-in's, or None (disabled)."""
     if settings.telegram_standin_enabled:
@@ -212,7 +219,7 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
             redis=res.redis,
             keys=res.keys,
             config=EngineConfig(
-                thresholds=Thresholds(settings.nlu_confidence_threshold, settings.nlu_margin),
+                thresholds=decision_thresholds(settings),
                 lock_seconds=settings.conversation_lock_seconds,
                 sent_marker_ttl=settings.dedup_ttl_seconds,
             ),

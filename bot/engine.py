@@ -32,8 +32,8 @@ log = structlog.get_logger(__name__)
 class VotesIntent(Protocol):
     """An independent second opinion on a message's intent."""
 
-    async def vote(self, text: str) -> str | None:
-        """The intent it suggests, or None without an opinion."""
+    async def shares(self, text: str) -> dict[str, float]:
+        """How it splits the message between intents (empty: no opinion)."""
         ...
 
 
@@ -141,7 +141,7 @@ class Engine:
                     result,
                     await self._faq.slugs(),
                     self._config.thresholds,
-                    await self._second_opinion.vote(message.text),
+                    await self._second_opinion.shares(message.text),
                 )
                 understanding = Understanding(decision.intent, decision.confidence)
                 understood = decision.action is not Action.FALLBACK

@@ -35,9 +35,12 @@ class Settings(BaseSettings):
     telegram_secret_token: SecretStr = SecretStr("")
     telegram_api_url: str = "https://api.telegram.org"
 
-    # An intent is acted on only above this confidence; below it the fallback answers.
-    # Chosen on the walking-skeleton model; issue 3 tunes it from the evaluation set.
-    nlu_confidence_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    # The decision policy (nlu/decision.py), chosen on nlu/evaluation/dev.yaml with
+    # `servicebot nlu evaluate --data nlu/evaluation/dev.yaml` (see README, "Evaluation").
+    # Share of the nearest training examples' vote in the blended ranking (the rest: Rasa).
+    nlu_example_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    # An intent is acted on only above this blended confidence...
+    nlu_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     # ...and this far ahead of the runner-up; two close FAQ topics make the bot ask.
     nlu_margin: float = Field(default=0.2, ge=0.0, le=1.0)
 

@@ -3,11 +3,11 @@ by `servicebot nlu predict`, so that what we evaluate is what customers get."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from nlu.ports import NluResult
+from nlu.ports import IntentScore, NluResult
 
 
 class Action(StrEnum):
@@ -32,10 +32,12 @@ ACTING = frozenset({Action.ANSWER_FAQ, Action.ORDER_STATUS, Action.HANDOFF, Acti
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Confidence the top intent needs, and how far ahead of the second it must be."""
+    """Confidence the top intent needs, how far ahead of the second it must be, and how much
+    the nearest training examples weigh against the model in the blended ranking."""
 
     confidence: float
     margin: float
+    example_weight: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,21 +55,41 @@ def decide(
     result: NluResult,
     faq_slugs: Collection[str],
     thresholds: Thresholds,
-    second_opinion: str | None = None,
+    example_shares: Mapping[str, float] | None = None,
 ) -> Decision:
-    """Act only on a confident intent that is clearly ahead and that the second opinion (the
-    nearest training examples) shares; ask when two FAQ topics compete."""
-    decision = _decide_on_model(result, faq_slugs, thresholds)
-    if decision.action not in ACTING or second_opinion in (None, decision.intent):
+    """Blend the model's ranking with the nearest training examples' vote; act only on a
+    confident intent that is clearly ahead and that the examples favour too; ask when two FAQ
+    topics compete."""
+    if not example_shares:
+        return _decide_on_model(result, faq_slugs, thresholds)
+    blended = replace(result, ranking=blend(result.ranking, example_shares, thresholds))
+    decision = _decide_on_model(blended, faq_slugs, thresholds)
+    favoured = max(example_shares, key=example_shares.__getitem__)
+    if decision.action not in ACTING or favoured == decision.intent:
         return decision
-    if decision.intent in faq_slugs and second_opinion in faq_slugs:
+    if decision.intent in faq_slugs and favoured in faq_slugs:
         return Decision(
             Action.CLARIFY,
             decision.intent,
             decision.confidence,
-            alternatives=(decision.intent, str(second_opinion)),
+            alternatives=(decision.intent, favoured),
         )
     return Decision(Action.FALLBACK, decision.intent, decision.confidence)
+
+
+def blend(
+    ranking: Sequence[IntentScore], example_shares: Mapping[str, float], thresholds: Thresholds
+) -> tuple[IntentScore, ...]:
+    """The model's confidences mixed with the examples' shares, best first."""
+    weight = thresholds.example_weight
+    model = {score.name: score.confidence for score in ranking}
+    mixed = (
+        IntentScore(
+            name, (1 - weight) * model.get(name, 0.0) + weight * example_shares.get(name, 0.0)
+        )
+        for name in model.keys() | example_shares.keys()
+    )
+    return tuple(sorted(mixed, key=lambda score: (-score.confidence, score.name)))
 
 
 def _decide_on_model(

@@ -46,6 +46,6 @@ class FixedOpinion:
 
     intent: str | None = None
 
-    async def vote(self, text: str) -> str | None:
-        """The configured intent."""
-        return self.intent
+    async def shares(self, text: str) -> dict[str, float]:
+        """All of the vote for the configured intent."""
+        return {self.intent: 1.0} if self.intent else {}

@@ -12,7 +12,8 @@ import yaml
 
 from nlu.decision import ACTING, Action, Decision
 
-HELD_OUT_FILE = Path(__file__).resolve().parent / "held_out.yaml"
+HELD_OUT_FILE = Path(__file__).resolve().parent / "held_out.yaml"  # for reporting only
+DEV_FILE = Path(__file__).resolve().parent / "dev.yaml"  # for tuning thresholds and data
 OUT_OF_SCOPE = "out_of_scope"
 
 

@@ -131,8 +131,8 @@ async def test_start_shows_the_disclosure_and_the_category_menu(stack: Stack) ->
     assert "digitale Assistent" in replies[0].text
     payloads = [b["callback_data"] for b in replies[1].buttons]
     assert payloads[0] == "cat:contact"
-    assert len(payloads) == 11  # ten categories of the demo FAQ and a person
-    assert payloads[-1] == "handoff"
+    assert len(payloads) == 12  # ten categories of the demo FAQ, a person, English
+    assert payloads[-2:] == ["handoff", "lang:en"]
     assert await stack.post_update(button_update(chat, "cat:payment")) == 200
     replies = await replies_to(stack, chat, 3)
     assert "faq:reverse_charge" in [b["callback_data"] for b in replies[-1].buttons]
@@ -145,3 +145,48 @@ async def test_a_forged_update_is_refused_and_never_answered(stack: Stack) -> No
     assert await stack.post_update(text_update(chat, "hallo")) == 200
     replies = await replies_to(stack, chat, 2)
     assert [r.text for r in replies[1:]] == [render_html(text("greet", "de"))]
+
+
+async def test_the_customer_switches_to_english_and_the_bot_stays_there(stack: Stack) -> None:
+    chat = 9010
+    assert await stack.post_update(text_update(chat, "Was kostet der Versand?")) == 200
+    replies = await replies_to(stack, chat, 2)
+    assert replies[-1].text == await faq_answer(stack, "shipping_costs", "de")
+
+    assert await stack.post_update(text_update(chat, "English please")) == 200
+    replies = await replies_to(stack, chat, 3)
+    assert replies[-1].text == text("language_switched", "en")
+
+    # One word is too short to tell a language: the bot keeps the one the customer chose.
+    assert await stack.post_update(text_update(chat, "Versandkosten?")) == 200
+    replies = await replies_to(stack, chat, 4)
+    assert replies[-1].text == await faq_answer(stack, "shipping_costs", "en")
+
+
+async def test_writing_in_the_other_language_switches_the_answers(stack: Stack) -> None:
+    chat = 9011
+    assert await stack.post_update(text_update(chat, "Wie lange dauert die Lieferung?")) == 200
+    replies = await replies_to(stack, chat, 2)
+    assert replies[-1].text == await faq_answer(stack, "delivery_time", "de")
+    english = text_update(chat, "Sorry, my German is bad. How long does delivery take?", "de")
+    assert await stack.post_update(english) == 200
+    replies = await replies_to(stack, chat, 3)
+    assert replies[-1].text == await faq_answer(stack, "delivery_time", "en")
+
+
+async def test_a_one_word_question_with_two_close_topics_gets_did_you_mean(stack: Stack) -> None:
+    chat = 9012
+    assert await stack.post_update(text_update(chat, "versand")) == 200
+    replies = await replies_to(stack, chat, 2)
+    question = replies[-1]
+    assert question.text == text("clarify", "de")
+    offered = [b["callback_data"] for b in question.buttons]
+    assert offered[-1] == "handoff"
+    topics = offered[:-1]
+    shipping_topics = {"faq:shipping_costs", "faq:delivery_time", "faq:delivery_countries"}
+    assert len(topics) == 2
+    assert set(topics) <= shipping_topics
+
+    assert await stack.post_update(button_update(chat, topics[0])) == 200
+    replies = await replies_to(stack, chat, 3)
+    assert replies[-1].text == await faq_answer(stack, topics[0].removeprefix("faq:"), "de")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.decision import Action, Thresholds, decide
+from nlu.decision import Action, Thresholds, blend, decide
 from nlu.ports import IntentScore, NluResult
 
 FAQ = frozenset({"shipping_costs", "delivery_time", "delivery_countries"})
@@ -56,24 +56,50 @@ def test_thresholds_come_from_the_caller() -> None:
     assert decide(result, FAQ, Thresholds(0.6, 0.65)).action is Action.FALLBACK
 
 
+def test_the_blend_mixes_model_confidence_and_example_shares() -> None:
+    blended = blend(
+        ranked(("shipping_costs", 0.8), ("delivery_time", 0.2)).ranking,
+        {"delivery_time": 0.75, "greet": 0.25},
+        Thresholds(0.6, 0.2, example_weight=0.5),
+    )
+    assert [(s.name, round(s.confidence, 3)) for s in blended] == [
+        ("delivery_time", 0.475),
+        ("shipping_costs", 0.4),
+        ("greet", 0.125),
+    ]
+
+
 @pytest.mark.parametrize(
-    ("opinion", "action", "alternatives"),
+    ("shares", "action", "alternatives"),
     [
-        (None, Action.ANSWER_FAQ, ()),  # no second opinion: the model decides
-        ("shipping_costs", Action.ANSWER_FAQ, ()),  # agreement
-        ("delivery_time", Action.CLARIFY, ("shipping_costs", "delivery_time")),  # two FAQs
-        ("order_status", Action.FALLBACK, ()),  # FAQ vs something else: do not guess
+        (None, Action.ANSWER_FAQ, ()),  # no examples to compare: the model decides
+        ({"shipping_costs": 1.0}, Action.ANSWER_FAQ, ()),  # agreement
+        # the examples lean to another FAQ topic: ask which one
+        (
+            {"delivery_time": 0.6, "shipping_costs": 0.4},
+            Action.CLARIFY,
+            ("shipping_costs", "delivery_time"),
+        ),
+        # FAQ by the model, order status by the examples: do not guess
+        ({"order_status": 0.6, "shipping_costs": 0.4}, Action.FALLBACK, ()),
     ],
 )
-def test_the_second_opinion_must_agree_before_the_bot_acts(
-    opinion: str | None, action: Action, alternatives: tuple[str, ...]
+def test_the_nearest_examples_must_favour_the_intent_the_bot_acts_on(
+    shares: dict[str, float] | None, action: Action, alternatives: tuple[str, ...]
 ) -> None:
     result = ranked(("shipping_costs", 0.95), ("delivery_time", 0.03))
-    decision = decide(result, FAQ, THRESHOLDS, opinion)
+    decision = decide(result, FAQ, THRESHOLDS, shares)
     assert decision.action is action
     assert decision.alternatives == alternatives
 
 
-def test_the_second_opinion_never_turns_a_fallback_into_an_answer() -> None:
-    result = ranked(("shipping_costs", 0.4), ("greet", 0.3))
-    assert decide(result, FAQ, THRESHOLDS, "shipping_costs").action is Action.FALLBACK
+def test_a_hesitant_model_and_unanimous_examples_together_answer() -> None:
+    result = ranked(("shipping_costs", 0.45), ("greet", 0.3))
+    assert decide(result, FAQ, THRESHOLDS).action is Action.FALLBACK
+    assert decide(result, FAQ, THRESHOLDS, {"shipping_costs": 1.0}).action is Action.ANSWER_FAQ
+
+
+def test_examples_alone_cannot_make_the_bot_act() -> None:
+    result = ranked(("out_of_scope", 0.9), ("shipping_costs", 0.05))
+    decision = decide(result, FAQ, THRESHOLDS, {"shipping_costs": 1.0})
+    assert decision.action is Action.FALLBACK

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from faq.seed import load_faq_file
 from nlu.decision import Action, Decision
-from nlu.evaluation.metrics import HELD_OUT_FILE, Labelled, Outcome, load_labelled, summarise
+from nlu.evaluation.metrics import (
+    DEV_FILE,
+    HELD_OUT_FILE,
+    Labelled,
+    Outcome,
+    load_labelled,
+    summarise,
+)
 from nlu.training_data import IntentExamples, build_training_yaml
 
 
@@ -69,12 +77,13 @@ def _normalised(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def test_no_held_out_message_is_in_the_training_data() -> None:
+@pytest.mark.parametrize("evaluation_file", [HELD_OUT_FILE, DEV_FILE], ids=["held_out", "dev"])
+def test_no_evaluation_message_is_in_the_training_data(evaluation_file: Path) -> None:
     training = build_training_yaml([IntentExamples(e.slug, e.examples) for e in load_faq_file()])
     examples = {
         _normalised(re.sub(r"\[([^\]]*)\]\(\w+\)", r"\1", line.strip()[2:]))
         for line in training.splitlines()
         if line.strip().startswith("- ")
     }
-    leaked = [e.text for e in load_labelled(HELD_OUT_FILE) if _normalised(e.text) in examples]
+    leaked = [e.text for e in load_labelled(evaluation_file) if _normalised(e.text) in examples]
     assert leaked == []

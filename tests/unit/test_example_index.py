@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from faq.seed import load_faq_file
 from nlu.example_index import ExampleIndex, SecondOpinion, examples_from_training_yaml
 from nlu.training_data import IntentExamples, build_training_yaml
@@ -13,15 +15,27 @@ EXAMPLES = [
 ]
 
 
+def favourite(index: ExampleIndex, text: str) -> str | None:
+    """The intent with the largest share of the nearest examples."""
+    shares = index.shares(text)
+    return max(shares, key=shares.__getitem__) if shares else None
+
+
 def test_the_nearest_examples_vote_for_their_intent() -> None:
     index = ExampleIndex(EXAMPLES)
-    assert index.vote("was kostet der versnad") == "shipping_costs"  # typo and all
-    assert index.vote("wie lange dauert es bis zur lieferung") == "delivery_time"
-    assert index.vote("Hallo!") == "greet"
+    assert favourite(index, "was kostet der versnad") == "shipping_costs"  # typo and all
+    assert favourite(index, "wie lange dauert es bis zur lieferung") == "delivery_time"
+    assert favourite(index, "Hallo!") == "greet"
+
+
+def test_the_shares_split_the_vote_and_sum_to_one() -> None:
+    shares = ExampleIndex(EXAMPLES, neighbours=3).shares("versandkosten und lieferzeit")
+    assert set(shares) >= {"shipping_costs", "delivery_time"}
+    assert sum(shares.values()) == pytest.approx(1.0)
 
 
 def test_no_shared_ngram_means_no_opinion() -> None:
-    assert ExampleIndex(EXAMPLES).vote("§§§") is None
+    assert ExampleIndex(EXAMPLES).shares("§§§") == {}
 
 
 def test_examples_are_read_back_from_the_generated_training_data() -> None:
@@ -48,14 +62,14 @@ async def test_the_index_is_rebuilt_when_a_new_model_is_served() -> None:
         return model["name"]
 
     opinion = SecondOpinion(training_yaml, model_name)
-    await opinion.vote("hallo")
-    await opinion.vote("versandkosten")
+    await opinion.shares("hallo")
+    await opinion.shares("versandkosten")
     model["name"] = "nlu-b"
-    await opinion.vote("hallo")
+    await opinion.shares("hallo")
     assert builds == ["nlu-a", "nlu-b"]
 
 
 def test_the_demo_faq_is_recognised_from_its_own_examples() -> None:
     faq = [IntentExamples(e.slug, e.examples) for e in load_faq_file() if e.language == "de"]
     index = ExampleIndex(faq)
-    assert index.vote("Was kostet der Versand?") == "shipping_costs"
+    assert favourite(index, "Was kostet der Versand?") == "shipping_costs"
