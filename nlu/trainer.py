@@ -14,6 +14,7 @@ from pathlib import Path
 from nlu.training_data import CONFIG_FILE, training_hash
 
 CURRENT_POINTER = "CURRENT"  # file in the model dir naming the model to serve
+KEEP_MODELS = 3  # older models are deleted after training; a few stay for a quick rollback
 _EPOCH = re.compile(r"Epochs:\s+(\d+)%")
 _COMPONENT = re.compile(r"Starting to train component '(\w+)'")
 
@@ -64,8 +65,21 @@ def model_path(training_yaml: str, model_dir: Path, config: Path = CONFIG_FILE) 
 
 
 def mark_current(model: Path) -> None:
-    """Make `model` the one `servicebot nlu serve` loads."""
-    (model.parent / CURRENT_POINTER).write_text(model.name)
+    """Make `model` the one `servicebot nlu serve` loads (atomically: the NLU gateway polls
+    the pointer and must never read half a name)."""
+    staging = model.parent / f".{CURRENT_POINTER}.tmp"
+    staging.write_text(model.name)
+    staging.replace(model.parent / CURRENT_POINTER)
+
+
+def prune_models(model_dir: Path, keep: int = KEEP_MODELS) -> list[Path]:
+    """Delete all but the newest `keep` models (always keeping the current one)."""
+    current = current_model(model_dir)
+    models = sorted(model_dir.glob("nlu-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = [m for m in models[keep:] if m != current]
+    for model in removed:
+        model.unlink()
+    return removed
 
 
 def train(
@@ -107,6 +121,7 @@ def train(
     if not path.exists():
         raise TrainingError(f"Rasa finished but wrote no model; see {log_file}")
     mark_current(path)
+    prune_models(model_dir)
     return TrainedModel(path, trained=True, seconds=time.monotonic() - started)
 
 

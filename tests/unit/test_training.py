@@ -3,13 +3,14 @@ the real Rasa trains in `make setup` and serves the e2e tests)."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 import yaml
 
-from nlu.trainer import TrainingError, current_model, train
+from nlu.trainer import TrainingError, current_model, mark_current, prune_models, train
 from nlu.training_data import IntentExamples, build_training_yaml, training_hash
 
 FAQ = [
@@ -110,3 +111,24 @@ def test_a_failed_training_says_why(
     with pytest.raises(TrainingError, match="invalid training data"):
         train(build_training_yaml(FAQ), tmp_path / "models", fake_rasa, tmp_path / "t.log")
     assert current_model(tmp_path / "models") is None
+
+
+def test_old_models_are_pruned_but_the_current_one_stays(tmp_path: Path) -> None:
+    models = []
+    for age, name in enumerate(["nlu-a", "nlu-b", "nlu-c", "nlu-d", "nlu-e"]):
+        model = tmp_path / f"{name}.tar.gz"
+        model.write_bytes(b"")
+        os.utime(model, (1_000_000 + age, 1_000_000 + age))
+        models.append(model)
+    mark_current(models[0])  # a rollback to the oldest model
+
+    removed = prune_models(tmp_path, keep=3)
+
+    assert sorted(p.name for p in removed) == ["nlu-b.tar.gz"]
+    assert current_model(tmp_path) == models[0]
+    assert sorted(p.name for p in tmp_path.glob("*.tar.gz")) == [
+        "nlu-a.tar.gz",
+        "nlu-c.tar.gz",
+        "nlu-d.tar.gz",
+        "nlu-e.tar.gz",
+    ]
