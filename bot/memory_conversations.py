@@ -68,10 +68,14 @@ class MemoryConversationStore:
     async def record_outbound(
         self, state: ConversationState, reply: Reply, channel_message_id: str
     ) -> None:
-        """Add a reply the channel accepted to the transcript."""
-        self.transcript.append(
-            TranscriptLine(state.conversation_id, "out", channel_message_id, reply.text)
-        )
+        """Add a reply the channel accepted to the transcript (once, however often asked)."""
+        line = TranscriptLine(state.conversation_id, "out", channel_message_id, reply.text)
+        if not any(
+            (t.conversation_id, t.direction, t.message_id)
+            == (line.conversation_id, "out", channel_message_id)
+            for t in self.transcript
+        ):
+            self.transcript.append(line)
 
     async def remember_language(self, state: ConversationState, language: str) -> None:
         """Store the contact's language for the next conversation."""

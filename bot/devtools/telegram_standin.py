@@ -49,7 +49,11 @@ class StandinState:
     callback_answers: list[str] = field(default_factory=list)
     faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    # From the clock, like update ids: a restarted stand-in must not reuse the message ids
+    # that earlier runs stored in the transcript (Telegram never reuses one in a chat).
+    _message_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(time.time_ns() // 1_000_000)
+    )
     # Update ids must keep growing across restarts: the webhook drops ids it has seen (dedup
     # lives in Redis, which outlives the stand-in), so start from the clock.
     _update_ids: itertools.count[int] = field(

@@ -105,17 +105,20 @@ class SqlConversationStore:
     async def record_outbound(
         self, state: ConversationState, reply: Reply, channel_message_id: str
     ) -> None:
-        """Add a reply the channel accepted to the transcript."""
-        async with self._sessions.begin() as session:
-            session.add(
-                Message(
-                    conversation_id=state.conversation_id,
-                    direction="out",
-                    channel_message_id=channel_message_id,
-                    kind="text",
-                    text=reply.text,
+        """Add a reply the channel accepted to the transcript (once, however often asked)."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(
+                    Message(
+                        conversation_id=state.conversation_id,
+                        direction="out",
+                        channel_message_id=channel_message_id,
+                        kind="text",
+                        text=reply.text,
+                    )
                 )
-            )
+        except IntegrityError:
+            return  # recorded before a crash; the channel's message id is unique per chat
 
     async def remember_language(self, state: ConversationState, language: str) -> None:
         """Store the contact's language for the next conversation."""

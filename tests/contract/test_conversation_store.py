@@ -187,6 +187,19 @@ async def test_record_outbound_adds_an_out_line(subject: Subject) -> None:
     ]
 
 
+async def test_record_outbound_twice_records_once(subject: Subject) -> None:
+    """A retry that reaches the transcript again (after a crash) neither fails nor doubles."""
+    inbound = message("1001")
+    state = await subject.store.open(inbound)
+
+    await subject.store.record_outbound(state, Reply("Gern geschehen!"), "5002")
+    await subject.store.record_outbound(state, Reply("Gern geschehen!"), "5002")
+
+    assert await subject.recorded.transcript(state.conversation_id) == [
+        ("out", "5002", "Gern geschehen!")
+    ]
+
+
 async def test_mark_blocked_flags_only_that_contact(subject: Subject) -> None:
     """The customer who blocked the bot is flagged; others are not."""
     blocker = await subject.store.open(message(user="4711", chat="4711"))
