@@ -65,6 +65,8 @@ def run_stack(settings: Settings, console: Console) -> int:
     env = {**os.environ, "SERVICEBOT_REDIS_URL": redis_url}
     children = _children(settings)
     exit_code = 0
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by systemd, Docker or `kill`: same path
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     try:
         for child in children:
             with child.log.open("ab") as log:
@@ -87,6 +89,10 @@ def run_stack(settings: Settings, console: Console) -> int:
             embedded.stop()
         console.print("All servicebot processes stopped.")
     return exit_code
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_until_ready(settings: Settings, children: list[Child], console: Console) -> int:

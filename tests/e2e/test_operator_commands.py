@@ -46,8 +46,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_servicebot_run_starts_the_stack_and_ctrl_c_stops_every_process(
-    settings: Settings, tmp_path: Path
+@pytest.mark.parametrize(
+    "stop_signal",
+    [signal.SIGINT, signal.SIGTERM],  # Ctrl-C in a terminal; systemd, Docker or `kill`
+    ids=["ctrl-c", "sigterm"],
+)
+def test_servicebot_run_starts_the_stack_and_a_stop_signal_stops_every_process(
+    settings: Settings, tmp_path: Path, stop_signal: signal.Signals
 ) -> None:
     port, rasa_port = free_port(), free_port()
     env = {
@@ -79,8 +84,8 @@ def test_servicebot_run_starts_the_stack_and_ctrl_c_stops_every_process(
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as response:
             assert response.status == 200
         children = _children_of(process.pid)
-        assert len(children) >= 4  # redis, rasa, web, worker
-        process.send_signal(signal.SIGINT)  # what Ctrl-C does
+        assert len(children) >= 5  # redis, NLU gateway and its Rasa, web, worker
+        process.send_signal(stop_signal)
         assert process.wait(timeout=60) == 0
         reader.join(timeout=5)
     finally:
