@@ -45,7 +45,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "*{category}* – choose a question:",
     },
     "button_menu": {"de": "Menü", "en": "Menu"},
-    "button_language": {"de": "🇬🇧 English", "en": "🇩🇪 Deutsch"},
+    "button_language": {"de": "English", "en": "Deutsch"},  # no flag emoji: not every font has them
     "language_switched": {
         "de": "Alles klar, ich antworte Ihnen ab jetzt auf Deutsch.",
         "en": "Sure, I'll answer you in English from now on.",
