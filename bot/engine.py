@@ -98,10 +98,13 @@ class Engine:
         )
         async with lock:
             state = await self._store.open(message)
-            language = self._language(message, state)
+            switch_to = switch_requested(message)
+            language = switch_to or self._language(message, state)
             if language != state.language:
                 await self._store.remember_language(state, language)
-            replies, understanding = await self._compose(message, state, language)
+            replies, understanding = await self._compose(
+                message, state, language, switching=switch_to is not None
+            )
             await self._store.record_inbound(state, message, understanding)
             bound.info("message_handled", intent=understanding.intent, replies=len(replies))
             sender = self._senders[message.channel]
@@ -110,14 +113,17 @@ class Engine:
             await self._deliver(sender, message, state, replies)
 
     def _language(self, message: InboundMessage, state: ConversationState) -> str:
-        if requested := switch_requested(message):
-            return requested
         if message.kind is InboundKind.TEXT:
             return self._languages.detect(message.text, state.language, message.language_hint)
         return self._languages.detect("", state.language, message.language_hint)
 
     async def _compose(
-        self, message: InboundMessage, state: ConversationState, language: str
+        self,
+        message: InboundMessage,
+        state: ConversationState,
+        language: str,
+        *,
+        switching: bool,
     ) -> tuple[list[Reply], Understanding]:
         """The replies; any failure becomes a polite apology (logged), never silence."""
         key, message_id = message.conversation_key, message.message_id
@@ -128,7 +134,7 @@ class Engine:
         )
         understanding, understood = Understanding(), True
         try:
-            if switch_requested(message):
+            if switching:
                 replies = await confirm_switch(context)
                 understanding = Understanding("switch_language", 1.0)
             elif message.kind is InboundKind.BUTTON:

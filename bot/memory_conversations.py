@@ -47,15 +47,7 @@ class MemoryConversationStore:
         self, state: ConversationState, message: InboundMessage, understanding: Understanding
     ) -> None:
         """Add the customer's message to the transcript (idempotent per message id)."""
-        # Per conversation, like the SQL adapter's unique constraint.
-        if any(
-            line.conversation_id == state.conversation_id
-            and line.direction == "in"
-            and line.message_id == message.message_id
-            for line in self.transcript
-        ):
-            return
-        self.transcript.append(
+        self._append_once(
             TranscriptLine(
                 state.conversation_id,
                 "in",
@@ -69,12 +61,15 @@ class MemoryConversationStore:
         self, state: ConversationState, reply: Reply, channel_message_id: str
     ) -> None:
         """Add a reply the channel accepted to the transcript (once, however often asked)."""
-        line = TranscriptLine(state.conversation_id, "out", channel_message_id, reply.text)
-        if not any(
-            (t.conversation_id, t.direction, t.message_id)
-            == (line.conversation_id, "out", channel_message_id)
-            for t in self.transcript
-        ):
+        self._append_once(
+            TranscriptLine(state.conversation_id, "out", channel_message_id, reply.text)
+        )
+
+    def _append_once(self, line: TranscriptLine) -> None:
+        """Like the SQL adapter's unique constraint: one line per conversation, direction and
+        channel message id."""
+        key = (line.conversation_id, line.direction, line.message_id)
+        if all((t.conversation_id, t.direction, t.message_id) != key for t in self.transcript):
             self.transcript.append(line)
 
     async def remember_language(self, state: ConversationState, language: str) -> None:

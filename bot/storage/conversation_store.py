@@ -86,39 +86,40 @@ class SqlConversationStore:
         self, state: ConversationState, message: InboundMessage, understanding: Understanding
     ) -> None:
         """Add the customer's message to the transcript (idempotent per message id)."""
-        try:
-            async with self._sessions.begin() as session:
-                session.add(
-                    Message(
-                        conversation_id=state.conversation_id,
-                        direction="in",
-                        channel_message_id=message.message_id,
-                        kind=message.kind.value,
-                        text=message.text or message.payload,
-                        intent=understanding.intent,
-                        confidence=understanding.confidence,
-                    )
-                )
-        except IntegrityError:
-            return  # redelivered after a crash: already in the transcript
+        await self._add_once(
+            Message(
+                conversation_id=state.conversation_id,
+                direction="in",
+                channel_message_id=message.message_id,
+                kind=message.kind.value,
+                text=message.text or message.payload,
+                intent=understanding.intent,
+                confidence=understanding.confidence,
+            )
+        )
 
     async def record_outbound(
         self, state: ConversationState, reply: Reply, channel_message_id: str
     ) -> None:
         """Add a reply the channel accepted to the transcript (once, however often asked)."""
+        await self._add_once(
+            Message(
+                conversation_id=state.conversation_id,
+                direction="out",
+                channel_message_id=channel_message_id,
+                kind="text",
+                text=reply.text,
+            )
+        )
+
+    async def _add_once(self, line: Message) -> None:
+        """Insert a transcript line unless its channel message id is already recorded in that
+        direction: a message redelivered after a crash, or a reply recorded before one."""
         try:
             async with self._sessions.begin() as session:
-                session.add(
-                    Message(
-                        conversation_id=state.conversation_id,
-                        direction="out",
-                        channel_message_id=channel_message_id,
-                        kind="text",
-                        text=reply.text,
-                    )
-                )
+                session.add(line)
         except IntegrityError:
-            return  # recorded before a crash; the channel's message id is unique per chat
+            return  # the unique constraint (conversation, direction, channel message id)
 
     async def remember_language(self, state: ConversationState, language: str) -> None:
         """Store the contact's language for the next conversation."""
