@@ -6,7 +6,7 @@ import asyncio
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -35,12 +35,15 @@ from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
 from bot.web.health import healthz, readiness_handler
 from bot.worker import Worker
+from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
 from nlu.decision import Thresholds
 from nlu.example_index import SecondOpinion
 from nlu.language import LanguageDetector
+from nlu.ports import Nlu
 from nlu.rasa_client import RasaNlu
+from nlu.reader import MessageReader
 
 log = structlog.get_logger(__name__)
 STANDIN_PATH = "/dev/telegram-api"
@@ -87,10 +90,19 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         )
 
 
-def decision_thresholds(settings: Settings) -> Thresholds:
-    """The decision policy's thresholds, as the live bot and `nlu predict` use them."""
-    return Thresholds(
+def message_reader(
+    settings: Settings,
+    nlu: Nlu,
+    faq: FaqRepository,
+    model_name: Callable[[], Awaitable[str | None]],
+) -> MessageReader:
+    """The decision policy as the live bot and `nlu predict` use it: the configured
+    thresholds and the vote of the served model's training examples."""
+    thresholds = Thresholds(
         settings.nlu_confidence_threshold, settings.nlu_margin, settings.nlu_example_weight
+    )
+    return MessageReader(
+        nlu, SecondOpinion(lambda: training_yaml_from(faq), model_name), thresholds
     )
 
 
@@ -211,15 +223,13 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
         stack.push_async_callback(bot.shutdown)
         engine = Engine(
             store=SqlConversationStore(res.sessions),
-            nlu=res.nlu,
+            reader=message_reader(settings, res.nlu, res.faq, res.rasa.model_name),
             faq=res.faq,
             languages=LanguageDetector(),
-            second_opinion=SecondOpinion(lambda: training_yaml_from(res.faq), res.rasa.model_name),
             senders={Channel.TELEGRAM: TelegramSender(bot)},
             redis=res.redis,
             keys=res.keys,
             config=EngineConfig(
-                thresholds=decision_thresholds(settings),
                 lock_seconds=settings.conversation_lock_seconds,
                 sent_marker_ttl=settings.dedup_ttl_seconds,
             ),

@@ -12,16 +12,15 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot.app import build_worker, decision_thresholds, telegram_bot
+from bot.app import build_worker, message_reader, telegram_bot
 from bot.nlu_data import training_yaml_from
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
 from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
-from nlu.decision import Decision, decide
+from nlu.decision import Decision
 from nlu.evaluation.metrics import Outcome, load_labelled, summarise
-from nlu.example_index import SecondOpinion
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
 
@@ -65,16 +64,14 @@ async def decisions(
     """The live bot's decision for each text: the running NLU server, the FAQ slugs in the
     database and the configured thresholds."""
     db = create_engine(settings.effective_database_url)
-    thresholds = decision_thresholds(settings)
     try:
         faq = SqlFaqRepository(session_factory(db))
         slugs = await faq.slugs()
         async with aiohttp.ClientSession() as http:
             nlu = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
-            opinion = SecondOpinion(lambda: training_yaml_from(faq), nlu.model_name)
+            reader = message_reader(settings, nlu, faq, nlu.model_name)
             for text in texts:
-                result = await nlu.parse(text)
-                yield text, decide(result, slugs, thresholds, await opinion.shares(text))
+                yield text, (await reader.read(text, slugs)).decision
     finally:
         await db.dispose()
 

@@ -23,18 +23,10 @@ from handlers.menu import is_menu_request
 from handlers.replies import unsupported
 from handlers.router import respond_to_button, respond_to_decision
 from handlers.texts import text
-from nlu.decision import Action, Thresholds, decide
-from nlu.ports import Nlu
+from nlu.decision import Action
+from nlu.reader import MessageReader
 
 log = structlog.get_logger(__name__)
-
-
-class VotesIntent(Protocol):
-    """An independent second opinion on a message's intent."""
-
-    async def shares(self, text: str) -> dict[str, float]:
-        """How it splits the message between intents (empty: no opinion)."""
-        ...
 
 
 class DetectsLanguage(Protocol):
@@ -49,7 +41,6 @@ class DetectsLanguage(Protocol):
 class EngineConfig:
     """Tunables of the engine, from settings."""
 
-    thresholds: Thresholds
     lock_seconds: int
     sent_marker_ttl: int
     dialogue_ttl: int = 3600  # a miss an hour ago does not make the next one the second
@@ -64,20 +55,18 @@ class Engine:
         self,
         *,
         store: ConversationStore,
-        nlu: Nlu,
+        reader: MessageReader,
         faq: FaqRepository,
         languages: DetectsLanguage,
-        second_opinion: VotesIntent,
         senders: Mapping[Channel, Sender],
         redis: aioredis.Redis,
         keys: Keys,
         config: EngineConfig,
     ) -> None:
         self._store = store
-        self._nlu = nlu
+        self._reader = reader
         self._faq = faq
         self._languages = languages
-        self._second_opinion = second_opinion
         self._senders = senders
         self._redis = redis
         self._keys = keys
@@ -142,16 +131,11 @@ class Engine:
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
             elif message.kind is InboundKind.TEXT:
-                result = await self._nlu.parse(message.text)
-                decision = decide(
-                    result,
-                    await self._faq.slugs(),
-                    self._config.thresholds,
-                    await self._second_opinion.shares(message.text),
-                )
+                reading = await self._reader.read(message.text, await self._faq.slugs())
+                decision = reading.decision
                 understanding = Understanding(decision.intent, decision.confidence)
                 understood = decision.action is not Action.FALLBACK
-                context = replace(context, decision=decision, nlu=result)
+                context = replace(context, decision=decision, nlu=reading.result)
                 replies = await respond_to_decision(decision, context)
             else:
                 replies = await unsupported(context)

@@ -55,3 +55,11 @@ class Nlu(Protocol):
     async def ready(self) -> bool:
         """True when a model is loaded and parse requests will be answered."""
         ...
+
+
+class VotesIntent(Protocol):
+    """An independent second opinion on a message's intent (nlu/example_index.py)."""
+
+    async def shares(self, text: str) -> dict[str, float]:
+        """How it splits the message between intents (empty: no opinion)."""
+        ...

@@ -19,6 +19,7 @@ from nlu.decision import Thresholds
 from nlu.fake import KeywordNlu
 from nlu.language import LanguageDetector
 from nlu.ports import NluResult
+from nlu.reader import MessageReader
 from tests.fakes import FixedOpinion, RecordingSender
 
 _ids = itertools.count(1)
@@ -72,16 +73,17 @@ class Harness:
         self.opinion = FixedOpinion()
         self.engine = Engine(
             store=self.store,
-            nlu=nlu or KeywordNlu(KEYWORDS),  # type: ignore[arg-type]
+            reader=MessageReader(
+                nlu or KeywordNlu(KEYWORDS),  # type: ignore[arg-type]
+                self.opinion,
+                Thresholds(0.6, 0.2),
+            ),
             faq=MemoryFaqRepository(FAQ),
             languages=LANGUAGES,
-            second_opinion=self.opinion,
             senders={Channel.TELEGRAM: self.sender},
             redis=redis,
             keys=Keys(prefix=f"t{next(_ids)}"),
-            config=EngineConfig(
-                Thresholds(0.6, 0.2), lock_seconds=5, sent_marker_ttl=60, retry_base_delay=0.001
-            ),
+            config=EngineConfig(lock_seconds=5, sent_marker_ttl=60, retry_base_delay=0.001),
         )
 
 
