@@ -40,9 +40,9 @@ class Settings(BaseSettings):
     # Share of the nearest training examples' vote in the blended ranking (the rest: Rasa).
     nlu_example_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     # An intent is acted on only above this blended confidence...
-    nlu_confidence_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    nlu_confidence_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     # ...and this far ahead of the runner-up; two close FAQ topics make the bot ask.
-    nlu_margin: float = Field(default=0.2, ge=0.0, le=1.0)
+    nlu_margin: float = Field(default=0.15, ge=0.0, le=1.0)
 
     dedup_ttl_seconds: int = 2 * 24 * 3600  # Telegram redelivers for about a day
     conversation_lock_seconds: int = 60

@@ -10,6 +10,7 @@ import pytest
 from faq.seed import load_faq_file
 from nlu.decision import Action, Decision
 from nlu.evaluation.metrics import (
+    BLIND_FILE,
     DEV_FILE,
     HELD_OUT_FILE,
     Labelled,
@@ -77,7 +78,9 @@ def _normalised(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-@pytest.mark.parametrize("evaluation_file", [HELD_OUT_FILE, DEV_FILE], ids=["held_out", "dev"])
+@pytest.mark.parametrize(
+    "evaluation_file", [HELD_OUT_FILE, DEV_FILE, BLIND_FILE], ids=["held_out", "dev", "blind"]
+)
 def test_no_evaluation_message_is_in_the_training_data(evaluation_file: Path) -> None:
     training = build_training_yaml([IntentExamples(e.slug, e.examples) for e in load_faq_file()])
     examples = {
