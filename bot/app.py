@@ -44,6 +44,9 @@ from nlu.language import LanguageDetector
 from nlu.ports import Nlu
 from nlu.rasa_client import RasaNlu
 from nlu.reader import MessageReader
+from orders.ports import OrderProvider
+from orders.rest_provider import RestOrderConfig, RestOrderProvider
+from orders.sql_provider import SqlOrderProvider
 
 log = structlog.get_logger(__name__)
 STANDIN_PATH = "/dev/telegram-api"
@@ -88,6 +91,22 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             faq=SqlFaqRepository(sessions),
             keys=keys,
         )
+
+
+def order_provider(
+    settings: Settings, sessions: SessionFactory, http: aiohttp.ClientSession
+) -> OrderProvider:
+    """The shop/ERP's REST API if one is configured, else the SQL tables."""
+    if not settings.orders_rest_url:
+        return SqlOrderProvider(sessions)
+    config = RestOrderConfig(
+        base_url=settings.orders_rest_url,
+        auth_header=settings.orders_rest_auth_header.get_secret_value(),
+        timeout_seconds=settings.orders_rest_timeout_seconds,
+        field_map=settings.orders_rest_field_map,
+        status_map=settings.orders_rest_status_map,
+    )
+    return RestOrderProvider(http, config)
 
 
 def message_reader(
@@ -225,11 +244,13 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
             store=SqlConversationStore(res.sessions),
             reader=message_reader(settings, res.nlu, res.faq, res.rasa.model_name),
             faq=res.faq,
+            orders=order_provider(settings, res.sessions, res.http),
             languages=LanguageDetector(),
             senders={Channel.TELEGRAM: TelegramSender(bot)},
             redis=res.redis,
             keys=res.keys,
             config=EngineConfig(
+                verification_ttl=settings.order_verification_ttl_seconds,
                 lock_seconds=settings.conversation_lock_seconds,
                 sent_marker_ttl=settings.dedup_ttl_seconds,
             ),

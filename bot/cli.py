@@ -79,17 +79,24 @@ def db_upgrade() -> None:
 @seed_app.command("demo")
 def seed_demo(
     replace: Annotated[
-        bool, typer.Option(help="Overwrite existing entries with the shipped demo content.")
+        bool,
+        typer.Option(
+            help="Overwrite existing entries, customers and orders with the demo content."
+        ),
     ] = False,
 ) -> None:
-    """Load the demo company (Kramer Werkzeug & Befestigung) FAQ where entries are missing."""
-    written = asyncio.run(commands.seed_demo(_settings(quiet=True), replace=replace))
+    """Load the demo company (Kramer Werkzeug & Befestigung): FAQ entries that are missing,
+    and its customers and orders if none are loaded."""
+    written, orders = asyncio.run(commands.seed_demo(_settings(quiet=True), replace=replace))
     if replace:
         console.print(f"Demo FAQ: {written} entries replaced with the shipped content.")
     else:
         console.print(
             f"Demo FAQ: {written} entries added." if written else "Demo FAQ already loaded."
         )
+    console.print(
+        f"Demo orders: {orders} orders loaded." if orders else "Demo orders already loaded."
+    )
 
 
 @nlu_app.command("train")

@@ -23,6 +23,8 @@ from nlu.decision import Decision
 from nlu.evaluation.metrics import Outcome, load_labelled, summarise
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
+from orders.demo_data import load_customers, load_orders
+from orders.sql_provider import SqlOrderProvider
 
 
 def migrate(settings: Settings) -> None:
@@ -30,11 +32,20 @@ def migrate(settings: Settings) -> None:
     upgrade(settings.effective_database_url)
 
 
-async def seed_demo(settings: Settings, *, replace: bool = False) -> int:
-    """Add the demo company's FAQ entries that are missing (or replace them all)."""
+async def seed_demo(settings: Settings, *, replace: bool = False) -> tuple[int, int]:
+    """Add the demo company's FAQ entries that are missing (or replace them all), and its
+    customers and orders if none are loaded (or replace them). Returns (FAQ entries written,
+    orders written)."""
     db = create_engine(settings.effective_database_url)
     try:
-        return await seed_faq(SqlFaqRepository(session_factory(db)), replace=replace)
+        sessions = session_factory(db)
+        written = await seed_faq(SqlFaqRepository(sessions), replace=replace)
+        orders = SqlOrderProvider(sessions)
+        if not (replace or await orders.is_empty()):
+            return written, 0
+        demo_orders = load_orders()
+        await orders.replace_all(load_customers(), demo_orders)
+        return written, len(demo_orders)
     finally:
         await db.dispose()
 

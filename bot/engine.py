@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 import structlog
@@ -15,8 +18,9 @@ from bot.dialogue import DialogueMemory
 from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.senders import Sender, deliver_with_retry
+from bot.verification_memory import RedisVerificationMemory
 from faq.ports import FaqRepository
-from handlers import menu
+from handlers import menu, order_status
 from handlers.context import HandlerContext
 from handlers.language_switch import confirm_switch, switch_requested
 from handlers.menu import is_menu_request
@@ -25,6 +29,9 @@ from handlers.router import respond_to_button, respond_to_decision
 from handlers.texts import text
 from nlu.decision import Action
 from nlu.reader import MessageReader
+from orders.ports import OrderProvider
+
+BUSINESS_TIMEZONE = ZoneInfo("Europe/Berlin")  # where "today" is for delivery dates
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +53,8 @@ class EngineConfig:
     dialogue_ttl: int = 3600  # a miss an hour ago does not make the next one the second
     delivery_attempts: int = 4
     retry_base_delay: float = 0.5
+    verification_ttl: int = 3600  # an hour without messages ends the verified conversation
+    clock: Callable[[], float] = field(default=time.time)
 
 
 class Engine:
@@ -57,6 +66,7 @@ class Engine:
         store: ConversationStore,
         reader: MessageReader,
         faq: FaqRepository,
+        orders: OrderProvider,
         languages: DetectsLanguage,
         senders: Mapping[Channel, Sender],
         redis: aioredis.Redis,
@@ -66,6 +76,7 @@ class Engine:
         self._store = store
         self._reader = reader
         self._faq = faq
+        self._orders = orders
         self._languages = languages
         self._senders = senders
         self._redis = redis
@@ -116,10 +127,19 @@ class Engine:
     ) -> tuple[list[Reply], Understanding]:
         """The replies; any failure becomes a polite apology (logged), never silence."""
         key, message_id = message.conversation_key, message.message_id
+        now = self._config.clock()
         context = HandlerContext(
             language=language,
             faq=self._faq,
+            orders=self._orders,
+            verification=RedisVerificationMemory(
+                self._redis, self._keys, key, message_id, self._config.verification_ttl
+            ),
+            now=now,
+            today=datetime.fromtimestamp(now, BUSINESS_TIMEZONE).date(),
             misses_in_a_row=await self._dialogue.misses_before(key, message_id),
+            text=message.text,
+            sender_phone=message.user_id if message.channel is Channel.WHATSAPP else None,
         )
         understanding, understood = Understanding(), True
         try:
@@ -130,6 +150,10 @@ class Engine:
                 replies = await respond_to_button(message.payload, context)
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
+            elif message.kind is InboundKind.TEXT and (
+                direct := await order_status.answer_without_nlu(context)
+            ):
+                replies, understanding = direct, Understanding("order_status", 1.0)
             elif message.kind is InboundKind.TEXT:
                 reading = await self._reader.read(message.text, await self._faq.slugs())
                 decision = reading.decision

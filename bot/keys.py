@@ -43,6 +43,10 @@ class Keys:
         """Short-lived dialogue facts of a conversation (misses in a row)."""
         return f"{self.prefix}:dialogue:{conversation_key}"
 
+    def verification(self, conversation_key: str) -> str:
+        """Who the contact of a conversation is verified as, and what the bot asked for."""
+        return f"{self.prefix}:verification:{conversation_key}"
+
     def conversation_lock(self, conversation_key: str) -> str:
         """Lock held while one worker handles a conversation's message."""
         return f"{self.prefix}:lock:{conversation_key}"

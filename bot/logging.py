@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 from structlog.typing import EventDict
@@ -20,8 +21,11 @@ def _redact(_logger: object, _method: str, event: EventDict) -> EventDict:
     return event
 
 
-def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
-    """Configure structlog and the stdlib loggers once per process."""
+def configure_logging(
+    level: str = "INFO", json_lines: bool = True, stream: TextIO | None = None
+) -> None:
+    """Configure structlog (to stderr unless another stream is given) and the stdlib loggers.
+    Calling it again reconfigures every logger, also those already used."""
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer() if json_lines else structlog.dev.ConsoleRenderer()
     )
@@ -35,8 +39,10 @@ def configure_logging(level: str = "INFO", json_lines: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        # Not cached: a cached logger would keep writing where the first configuration
+        # pointed. The price is one config lookup per log call.
+        cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
     # httpx logs every request URL, and Bot API URLs contain the bot token.

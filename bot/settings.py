@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     # ...and this far ahead of the runner-up; two close FAQ topics make the bot ask.
     nlu_margin: float = Field(default=0.15, ge=0.0, le=1.0)
 
+    # The order system: the orders/customers tables (seeded with the demo company) unless a
+    # shop/ERP REST API is configured. The field map names their JSON keys for ours (dotted
+    # paths reach into objects), the status map their status values for ours.
+    orders_rest_url: str = ""
+    orders_rest_auth_header: SecretStr = SecretStr("")  # e.g. "Authorization: Bearer ..."
+    orders_rest_timeout_seconds: float = 3.0
+    orders_rest_field_map: dict[str, str] = Field(default_factory=dict)
+    orders_rest_status_map: dict[str, str] = Field(default_factory=dict)
+    # A verified customer stays verified until the conversation is idle this long.
+    order_verification_ttl_seconds: int = 3600
+
     dedup_ttl_seconds: int = 2 * 24 * 3600  # Telegram redelivers for about a day
     conversation_lock_seconds: int = 60
     stream_max_length: int = 100_000

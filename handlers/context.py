@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from faq.ports import FaqRepository
 from nlu.decision import Decision
 from nlu.ports import NluResult
+from orders.ports import OrderProvider
+from orders.verification import VerificationMemory
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +18,12 @@ class HandlerContext:
 
     language: str
     faq: FaqRepository
+    orders: OrderProvider
+    verification: VerificationMemory
+    now: float  # epoch seconds, for verification locks
+    today: date  # the customer's day (Europe/Berlin), for late deliveries
     decision: Decision | None = None
     nlu: NluResult | None = None
     misses_in_a_row: int = 0  # earlier consecutive messages the bot did not understand
+    text: str = ""  # what the customer wrote (order numbers in it)
+    sender_phone: str | None = None  # WhatsApp: the number the customer writes from

@@ -37,3 +37,30 @@ def language_payload(language: str) -> str:
 def language_of(payload: str) -> str | None:
     """The language a payload switches to, if it is a language button."""
     return payload.removeprefix(LANGUAGE_PREFIX) if payload.startswith(LANGUAGE_PREFIX) else None
+
+
+ORDER_PREFIX = "order:"
+MY_ORDERS = "orders"
+HANDOFF_ORDER_PREFIX = "handoff:"
+
+
+def order_payload(order_id: str) -> str:
+    """Payload of a button that shows one order."""
+    return f"{ORDER_PREFIX}{order_id}"
+
+
+def order_of(payload: str) -> str | None:
+    """The order a payload shows, if it is an order button."""
+    return payload.removeprefix(ORDER_PREFIX) if payload.startswith(ORDER_PREFIX) else None
+
+
+def handoff_about(order_id: str) -> str:
+    """Payload of a "talk to a person" button about one order (late, damaged)."""
+    return f"{HANDOFF_ORDER_PREFIX}{order_id}"
+
+
+def handoff_order(payload: str) -> str | None:
+    """The order a person should look at, if it is such a button."""
+    if payload.startswith(HANDOFF_ORDER_PREFIX):
+        return payload.removeprefix(HANDOFF_ORDER_PREFIX)
+    return None

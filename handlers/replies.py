@@ -57,11 +57,6 @@ async def handoff(context: HandlerContext) -> list[Reply]:
     return [Reply(text("handoff", context.language))]
 
 
-async def order_status(context: HandlerContext) -> list[Reply]:
-    """Order status arrives with issue 4; until then say so and offer a person."""
-    return [Reply(text("order_status_soon", context.language), (person_button(context.language),))]
-
-
 async def unsupported(context: HandlerContext) -> list[Reply]:
     """A photo, voice message or sticker: ask for text, politely."""
     return [Reply(text("unsupported", context.language))]

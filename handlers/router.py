@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.messages import Reply
-from handlers import menu, replies
+from handlers import menu, order_status, replies
 from handlers.context import HandlerContext
-from handlers.payloads import HANDOFF, category_of, faq_slug
+from handlers.payloads import HANDOFF, MY_ORDERS, category_of, faq_slug, handoff_order, order_of
 from nlu.decision import Action, Decision
 
 
@@ -21,7 +21,7 @@ async def respond_to_decision(decision: Decision, context: HandlerContext) -> li
         case Action.HANDOFF:
             return await replies.handoff(context)
         case Action.ORDER_STATUS:
-            return await replies.order_status(context)
+            return await order_status.order_status(context)
         case _:
             return await replies.fallback(context)
 
@@ -34,6 +34,11 @@ async def respond_to_button(payload: str, context: HandlerContext) -> list[Reply
     category = category_of(payload)
     if category is not None:
         return await menu.topics(category, context)
-    if payload == HANDOFF:
+    order_id = order_of(payload)
+    if order_id is not None:
+        return await order_status.show_order(order_id, context)
+    if payload == MY_ORDERS:
+        return await order_status.my_orders(context)
+    if payload == HANDOFF or handoff_order(payload) is not None:
         return await replies.handoff(context)
     return await menu.categories(context)  # the menu button, and keyboards from old versions

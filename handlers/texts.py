@@ -62,11 +62,90 @@ TEXTS: dict[str, dict[str, str]] = {
         "Mon–Fri 7:00 am–6:00 pm and Sat 8:00 am–12:00 noon (German time) at "
         "+49 561 123 456 0 or service@kramer-wb.example.",
     },
-    "order_status_soon": {
-        "de": "Die Auskunft zum Bestellstatus im Chat kommt in Kürze. Bis dahin hilft Ihnen "
-        "unser Service-Team gern weiter.",
-        "en": "Order status in the chat is coming soon. Until then our service team will "
-        "gladly help you.",
+    "order_ask_number": {
+        "de": "Gern sehe ich nach. Wie lautet Ihre Bestellnummer? (z. B. KR-204815)",
+        "en": "Happy to check. What is your order number? (e.g. KR-204815)",
+    },
+    "order_ask_postal_code": {
+        "de": "Zu Ihrer Sicherheit: Wie lautet die *Postleitzahl* Ihres Unternehmens "
+        "(wie in Ihrem Kundenkonto)?",
+        "en": "For your security: what is your company's *postal code* (as in your "
+        "customer account)?",
+    },
+    "order_not_found": {
+        "de": "Diese Bestellung kann ich für Sie leider nicht finden. Bitte prüfen Sie "
+        "Bestellnummer und Postleitzahl, oder sprechen Sie mit einem Mitarbeiter.",
+        "en": "I can't find that order for you. Please check the order number and the postal "
+        "code, or talk to a colleague.",
+    },
+    "order_locked": {
+        "de": "Aus Sicherheitsgründen kann ich Ihnen die nächsten 15 Minuten keine "
+        "Bestellungen zeigen. Ein Mitarbeiter hilft Ihnen gern weiter.",
+        "en": "For your security I can't show you orders for the next 15 minutes. A "
+        "colleague will gladly help you.",
+    },
+    "order_system_down": {
+        "de": "Unser Bestellsystem antwortet gerade nicht. Bitte versuchen Sie es gleich "
+        "noch einmal, oder lassen Sie sich von einem Mitarbeiter helfen.",
+        "en": "Our order system is not answering right now. Please try again in a moment, or "
+        "let a colleague help you.",
+    },
+    "order_none": {
+        "de": "Zu Ihrem Kundenkonto finde ich keine Bestellungen.",
+        "en": "I can't find any orders for your customer account.",
+    },
+    "order_list": {
+        "de": "Ihre letzten Bestellungen – welche möchten Sie sehen?",
+        "en": "Your recent orders – which one would you like to see?",
+    },
+    "order_title": {
+        "de": "*Bestellung {order_id}* vom {created}",
+        "en": "*Order {order_id}* of {created}",
+    },
+    "order_received": {
+        "de": "📥 Eingegangen – wir bereiten sie vor.\nVoraussichtliche Lieferung: {eta}",
+        "en": "📥 Received – we are preparing it.\nExpected delivery: {eta}",
+    },
+    "order_picking": {
+        "de": "📦 Wird gerade im Lager zusammengestellt.\nVoraussichtliche Lieferung: {eta}",
+        "en": "📦 Being picked in our warehouse.\nExpected delivery: {eta}",
+    },
+    "order_shipped": {
+        "de": "🚚 Versendet mit {carrier}, Sendungsnummer {tracking}.\n"
+        "Voraussichtliche Lieferung: {eta}\nSendung verfolgen: {link}",
+        "en": "🚚 Shipped with {carrier}, tracking number {tracking}.\n"
+        "Expected delivery: {eta}\nTrack it: {link}",
+    },
+    "order_shipped_forwarder": {
+        "de": "🚛 Unterwegs mit der Spedition {carrier} (Sendung {tracking}). Die Spedition "
+        "ruft Sie vor der Zustellung an, um einen Termin zu vereinbaren.\n"
+        "Voraussichtliche Lieferung: {eta}",
+        "en": "🚛 On its way with the freight forwarder {carrier} (shipment {tracking}). The "
+        "forwarder will phone you before delivery to agree a time.\nExpected delivery: {eta}",
+    },
+    "order_delivered": {
+        "de": "✅ Zugestellt am {eta}.",
+        "en": "✅ Delivered on {eta}.",
+    },
+    "order_backordered": {
+        "de": "⏳ Ein Artikel ist gerade nicht vorrätig (Lieferrückstand).\n"
+        "Voraussichtliche Lieferung: {eta}",
+        "en": "⏳ An item is out of stock (backorder).\nExpected delivery: {eta}",
+    },
+    "order_cancelled": {
+        "de": "❌ Diese Bestellung wurde storniert.",
+        "en": "❌ This order was cancelled.",
+    },
+    "order_late": {
+        "de": "Die Lieferung ist leider später als geplant. Soll sich ein Mitarbeiter "
+        "darum kümmern?",
+        "en": "I'm sorry, the delivery is later than planned. Shall a colleague look into it?",
+    },
+    "eta_unknown": {"de": "wird noch bestätigt", "en": "to be confirmed"},
+    "button_my_orders": {"de": "Meine Bestellungen", "en": "My orders"},
+    "button_delivery_problem": {
+        "de": "Problem mit der Lieferung",
+        "en": "Problem with the delivery",
     },
     "unsupported": {
         "de": "Danke! Bilder, Sprachnachrichten und Dateien kann ich leider noch nicht lesen. "
@@ -87,6 +166,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "button_person": {"de": "Mitarbeiter sprechen", "en": "Talk to a person"},
 }
 
+
+# Short status names for the "my orders" buttons.
+ORDER_STATUS_NAMES: dict[str, dict[str, str]] = {
+    "received": {"de": "eingegangen", "en": "received"},
+    "picking": {"de": "in Bearbeitung", "en": "being picked"},
+    "shipped": {"de": "versendet", "en": "shipped"},
+    "delivered": {"de": "zugestellt", "en": "delivered"},
+    "backordered": {"de": "Lieferrückstand", "en": "backordered"},
+    "cancelled": {"de": "storniert", "en": "cancelled"},
+}
 
 CATEGORIES: dict[str, dict[str, str]] = {
     "contact": {"de": "Kontakt & Servicezeiten", "en": "Contact & service hours"},

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -107,3 +119,38 @@ class FaqEntry(Base):
     answer: Mapped[str] = mapped_column(Text)
     examples: Mapped[list[str]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CustomerRecord(Base):
+    """A customer of the order system (the SQL OrderProvider's copy, seeded from CSV)."""
+
+    __tablename__ = "customers"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    company: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    tier: Mapped[str] = mapped_column(String(1))
+    account_manager: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(16))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    phone_digits: Mapped[str] = mapped_column(String(32), default="", index=True)
+    language: Mapped[str] = mapped_column(String(8), default="de")
+
+
+class OrderRecord(Base):
+    """An order of the order system (the SQL OrderProvider's copy, seeded from CSV)."""
+
+    __tablename__ = "orders"
+
+    order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_number: Mapped[str] = mapped_column(
+        ForeignKey("customers.number", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    carrier: Mapped[str] = mapped_column(String(64), default="")
+    tracking_number: Mapped[str] = mapped_column(String(64), default="")
+    eta: Mapped[date | None] = mapped_column(Date, default=None)
+    items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    total_net_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))

@@ -20,6 +20,8 @@ from nlu.fake import KeywordNlu
 from nlu.language import LanguageDetector
 from nlu.ports import NluResult
 from nlu.reader import MessageReader
+from orders.demo_data import load_customers, load_orders
+from orders.memory_provider import MemoryOrderProvider
 from tests.fakes import FixedOpinion, RecordingSender
 
 _ids = itertools.count(1)
@@ -79,6 +81,7 @@ class Harness:
                 Thresholds(0.6, 0.2),
             ),
             faq=MemoryFaqRepository(FAQ),
+            orders=MemoryOrderProvider(load_customers(), load_orders()),
             languages=LANGUAGES,
             senders={Channel.TELEGRAM: self.sender},
             redis=redis,

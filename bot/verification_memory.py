@@ -1,0 +1,59 @@
+"""The order-verification state of a conversation in Redis, with a TTL: verification lasts
+for the conversation (an hour without messages ends it), not forever."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import redis.asyncio as aioredis
+
+from bot.keys import Keys
+from orders.verification import LOCK_SECONDS, Awaiting, VerificationState
+
+
+class RedisVerificationMemory:
+    """VerificationMemory for one message of one conversation."""
+
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        conversation_key: str,
+        message_id: str,
+        ttl_seconds: int,
+    ) -> None:
+        self._redis = redis
+        self._key = keys.verification(conversation_key)
+        self._message_id = message_id
+        self._ttl = ttl_seconds
+        self._before: VerificationState | None = None
+
+    async def load(self) -> VerificationState:
+        """The state before this message (the stored "before" if it was handled already)."""
+        raw = await self._redis.get(self._key)
+        if raw is None:
+            self._before = VerificationState()
+            return self._before
+        stored = json.loads(raw)
+        side = "before" if stored["message"] == self._message_id else "after"
+        self._before = _state(stored[side])
+        return self._before
+
+    async def save(self, state: VerificationState) -> None:
+        """Keep the state after this message, and the one before it for a replay. A lock
+        outlives the idle TTL if need be."""
+        before = self._before if self._before is not None else await self.load()
+        document = {"message": self._message_id, "before": asdict(before), "after": asdict(state)}
+        ttl = max(self._ttl, LOCK_SECONDS) if state.locked_until else self._ttl
+        await self._redis.set(self._key, json.dumps(document), ex=ttl)
+
+
+def _state(data: dict[str, object]) -> VerificationState:
+    return VerificationState(
+        verified_customer=str(data["verified_customer"]),
+        awaiting=Awaiting(str(data["awaiting"])),
+        pending_order=str(data["pending_order"]),
+        failures=int(str(data["failures"])),
+        locked_until=float(str(data["locked_until"])),
+    )

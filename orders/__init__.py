@@ -1,0 +1,1 @@
+"""Orders and customers from the order system, behind the OrderProvider port."""
