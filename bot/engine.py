@@ -148,6 +148,9 @@ class Engine:
                 understanding = Understanding("switch_language", 1.0)
             elif message.kind is InboundKind.BUTTON:
                 replies = await respond_to_button(message.payload, context)
+            elif message.kind is InboundKind.CONTACT:
+                replies = await order_status.verify_by_phone(message.payload, context)
+                understanding = Understanding("share_phone", 1.0)
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
             elif message.kind is InboundKind.TEXT and (

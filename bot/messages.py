@@ -21,6 +21,7 @@ class InboundKind(StrEnum):
     TEXT = "text"
     BUTTON = "button"  # pressed an inline button; payload holds its data
     UNSUPPORTED = "unsupported"  # photo, sticker, voice... answered politely
+    CONTACT = "contact"  # shared their own phone number (payload; empty: someone else's)
     BLOCKED = "blocked"  # the customer blocked the bot: no reply possible
 
 
@@ -72,3 +73,6 @@ class Reply:
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    # Title of a button that shares the customer's own phone number, where the channel has
+    # one (Telegram); empty: none. Replaces the buttons on such channels.
+    share_phone_button: str = ""

@@ -27,18 +27,15 @@ class RedisVerificationMemory:
         self._key = keys.verification(conversation_key)
         self._message_id = message_id
         self._ttl = ttl_seconds
-        self._before: VerificationState | None = None
+        self._before: VerificationState | None = None  # as the message found it
+        self._current: VerificationState | None = None  # as handling it has left it so far
 
     async def load(self) -> VerificationState:
-        """The state before this message (the stored "before" if it was handled already)."""
-        raw = await self._redis.get(self._key)
-        if raw is None:
-            self._before = VerificationState()
-            return self._before
-        stored = json.loads(raw)
-        side = "before" if stored["message"] == self._message_id else "after"
-        self._before = _state(stored[side])
-        return self._before
+        """The state so far: before this message (the stored "before" if it was handled
+        already), or what this message's handling saved."""
+        if self._current is None:
+            self._before = self._current = await self._stored()
+        return self._current
 
     async def save(self, state: VerificationState) -> None:
         """Keep the state after this message, and the one before it for a replay. A lock
@@ -47,6 +44,14 @@ class RedisVerificationMemory:
         document = {"message": self._message_id, "before": asdict(before), "after": asdict(state)}
         ttl = max(self._ttl, LOCK_SECONDS) if state.locked_until else self._ttl
         await self._redis.set(self._key, json.dumps(document), ex=ttl)
+        self._current = state
+
+    async def _stored(self) -> VerificationState:
+        raw = await self._redis.get(self._key)
+        if raw is None:
+            return VerificationState()
+        stored = json.loads(raw)
+        return _state(stored["before" if stored["message"] == self._message_id else "after"])
 
 
 def _state(data: dict[str, object]) -> VerificationState:

@@ -86,7 +86,7 @@ async def _show_order(order_id: str, context: HandlerContext) -> list[Reply]:
     customer = await _verified_customer(state, context)
     if customer is None:
         await context.verification.save(state.asking_postal_code_for(order_id))
-        return [Reply(text("order_ask_postal_code", context.language))]
+        return [_ask_postal_code(context.language)]
     await context.verification.save(state.verified_as(customer.number))
     order = await context.orders.order(order_id)
     if order is None or order.customer_number != customer.number:
@@ -113,6 +113,31 @@ async def _my_orders(context: HandlerContext) -> list[Reply]:
         for o in orders
     )
     return [Reply(text("order_list", context.language), buttons)]
+
+
+async def verify_by_phone(phone: str, context: HandlerContext) -> list[Reply]:
+    """The customer shared their own phone number (Telegram): if it is a customer's, they are
+    verified and see the order they asked about, or their recent orders."""
+    return await _guarded(context, lambda: _verify_by_phone(phone, context))
+
+
+async def _verify_by_phone(phone: str, context: HandlerContext) -> list[Reply]:
+    language = context.language
+    state = await context.verification.load()
+    if state.is_locked(context.now):
+        return _locked(context)
+    if not phone:
+        return [Reply(text("order_phone_not_own", language), share_phone_button=_share(language))]
+    customer = await context.orders.customer_by_phone(phone)
+    if customer is None:
+        return [Reply(text("order_phone_unknown", language))]
+    await context.verification.save(state.verified_as(customer.number))
+    if not state.pending_order:
+        return await _my_orders(context)
+    order = await context.orders.order(state.pending_order)
+    if order is None or order.customer_number != customer.number:
+        return _not_found(context)
+    return [_status_reply(order, context)]
 
 
 async def _check_postal_code(
@@ -187,6 +212,15 @@ def _date(day: date, language: str, style: str) -> str:
 def _only_an_order_id(message: str) -> bool:
     """The message is an order number and nothing else ("KR-204815", "kr 204815")."""
     return len(message.strip()) <= len("KR-204815") + 2 and find_order_id(message) is not None
+
+
+def _ask_postal_code(language: str) -> Reply:
+    """Telegram also shows a button that shares the customer's phone number instead."""
+    return Reply(text("order_ask_postal_code", language), share_phone_button=_share(language))
+
+
+def _share(language: str) -> str:
+    return text("button_share_phone", language)
 
 
 def _not_found(context: HandlerContext) -> list[Reply]:

@@ -142,6 +142,22 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I'm sorry, the delivery is later than planned. Shall a colleague look into it?",
     },
     "eta_unknown": {"de": "wird noch bestätigt", "en": "to be confirmed"},
+    "button_share_phone": {
+        "de": "📱 Meine Telefonnummer senden",
+        "en": "📱 Send my phone number",
+    },
+    "order_phone_unknown": {
+        "de": "Zu dieser Telefonnummer finde ich kein Kundenkonto. Nennen Sie mir bitte "
+        "stattdessen die Postleitzahl Ihres Unternehmens.",
+        "en": "I can't find a customer account with this phone number. Please tell me your "
+        "company's postal code instead.",
+    },
+    "order_phone_not_own": {
+        "de": "Bitte senden Sie Ihre eigene Telefonnummer über den Button – oder nennen Sie "
+        "mir die Postleitzahl Ihres Unternehmens.",
+        "en": "Please send your own phone number with the button, or tell me your company's "
+        "postal code.",
+    },
     "button_my_orders": {"de": "Meine Bestellungen", "en": "My orders"},
     "button_delivery_problem": {
         "de": "Problem mit der Lieferung",

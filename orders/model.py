@@ -58,12 +58,10 @@ class Order:
 
 # KR-204815, kr 204815, KR204815 or just the six digits; not part of a longer number.
 _ORDER_ID = re.compile(r"(?<![\w-])(?:kr[\s-]?)?(\d{6})(?![\w-])", re.IGNORECASE)
-# German 34117, Dutch 3511 (optionally 3511 AB), Polish 00-950, with an optional "PLZ".
-_POSTAL_CODE = re.compile(
-    r"^\s*(?:plz|postleitzahl|postal code|postcode|zip)?[\s:]*"
-    r"(\d{5}|\d{4}(?:\s?[a-z]{2})?|\d{2}-\d{3})\s*[.!]?\s*$",
-    re.IGNORECASE,
-)
+# German 34117, Dutch 3511 (optionally 3511 AB), Polish 00-950.
+_POSTAL_CODE = re.compile(r"(?<![\w-])(\d{5}|\d{4}(?:\s?[a-z]{2})?|\d{2}-\d{3})(?![\w-])", re.I)
+# An answer to "what is your postal code?" is short: "34117", "PLZ 34117", "34117 Kassel".
+MAX_POSTAL_CODE_ANSWER_WORDS = 5
 
 
 def find_order_id(text: str) -> str | None:
@@ -73,8 +71,10 @@ def find_order_id(text: str) -> str | None:
 
 
 def as_postal_code(text: str) -> str | None:
-    """The postal code if the whole message is one (what a customer types when asked)."""
-    match = _POSTAL_CODE.match(text)
+    """The postal code in a short answer (what a customer types when asked for it)."""
+    if len(text.split()) > MAX_POSTAL_CODE_ANSWER_WORDS or find_order_id(text):
+        return None
+    match = _POSTAL_CODE.search(text)
     return normalise_postal_code(match.group(1)) if match else None
 
 

@@ -68,7 +68,7 @@ class VerificationMemory(Protocol):
     time, so the customer gets the same reply (which is then not sent twice)."""
 
     async def load(self) -> VerificationState:
-        """The state before this message."""
+        """The state before this message, or what handling it has saved so far."""
         ...
 
     async def save(self, state: VerificationState) -> None:

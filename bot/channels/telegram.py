@@ -85,6 +85,20 @@ def _normalise(update: Update) -> InboundMessage | None:
     message = update.message
     if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
         return None  # edits, channel posts, groups, polls...: acknowledged, not answered
+    if message.contact is not None:
+        # Only the sender's own number verifies them; a forwarded contact card verifies nobody.
+        own = message.contact.user_id == message.from_user.id
+        return InboundMessage(
+            channel=Channel.TELEGRAM,
+            message_id=message_id,
+            chat_id=str(message.chat.id),
+            user_id=str(message.from_user.id),
+            kind=InboundKind.CONTACT,
+            payload=_text(message.contact.phone_number) if own else "",
+            language_hint=_optional(message.from_user.language_code),
+            display_name=_name(message.from_user),
+            received_at=time.time(),
+        )
     return InboundMessage(
         channel=Channel.TELEGRAM,
         message_id=message_id,

@@ -6,7 +6,13 @@ import html
 import re
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -22,8 +28,15 @@ def render_html(text: str) -> str:
     return _BOLD.sub(r"<b>\1</b>", html.escape(text, quote=False))[:MAX_TEXT]
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """One inline button per row: readable on a phone."""
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """One inline button per row: readable on a phone. Sharing the phone number needs a reply
+    keyboard instead (Telegram asks the customer to confirm; it disappears after use)."""
+    if reply.share_phone_button:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(reply.share_phone_button, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(

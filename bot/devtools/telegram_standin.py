@@ -104,11 +104,19 @@ async def _params(request: web.Request) -> dict[str, Any]:
 def _buttons(markup: Any) -> list[dict[str, str]]:
     if not isinstance(markup, dict):
         return []
-    return [
+    inline = [
         {"text": str(b.get("text", "")), "callback_data": str(b.get("callback_data", ""))}
         for row in markup.get("inline_keyboard", [])
         for b in row
     ]
+    # Reply-keyboard buttons (e.g. "share my phone number") type their text or send a contact.
+    typed = [
+        {"text": str(b.get("text", "")), "request_contact": str(bool(b.get("request_contact")))}
+        for row in markup.get("keyboard", [])
+        for b in row
+        if isinstance(b, dict)
+    ]
+    return inline + typed
 
 
 class TelegramStandin:

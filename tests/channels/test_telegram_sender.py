@@ -58,6 +58,16 @@ async def test_a_reply_with_buttons_arrives_as_html_with_an_inline_keyboard(
     ]
 
 
+async def test_asking_for_the_phone_number_shows_a_one_time_contact_button(
+    standin: tuple[StandinState, Bot],
+) -> None:
+    state, bot = standin
+    reply = Reply("Postleitzahl?", share_phone_button="📱 Meine Telefonnummer senden")
+    await TelegramSender(bot).send("4243", reply)
+    [sent] = state.bot_messages(4243)
+    assert sent.buttons == [{"text": "📱 Meine Telefonnummer senden", "request_contact": "True"}]
+
+
 async def test_flood_control_carries_retry_after(standin: tuple[StandinState, Bot]) -> None:
     state, bot = standin
     state.faults.append(recorded("429_too_many_requests_retry_after.json"))

@@ -205,6 +205,33 @@ def test_group_messages_are_not_answered() -> None:
     assert parse_update(update) is None
 
 
+def contact_update(own: bool) -> object:
+    """The recorded private message turned into a shared contact (the Bot API's shape)."""
+    update = load("teloxide_message_text_private")
+    assert isinstance(update, dict)
+    message = update["message"]
+    del message["text"]
+    sender_id = message["from"]["id"]
+    message["contact"] = {
+        "phone_number": "4956170001001",  # Telegram sends it without the plus
+        "first_name": "Petra",
+        "user_id": sender_id if own else sender_id + 1,
+    }
+    return update
+
+
+def test_the_customers_own_shared_number_is_normalised() -> None:
+    message = parse_update(contact_update(own=True))
+    assert message is not None
+    assert (message.kind, message.payload) == (InboundKind.CONTACT, "4956170001001")
+
+
+def test_someone_elses_contact_card_carries_no_number() -> None:
+    message = parse_update(contact_update(own=False))
+    assert message is not None
+    assert (message.kind, message.payload) == (InboundKind.CONTACT, "")
+
+
 def test_the_old_update_shape_is_rejected_cleanly() -> None:
     with pytest.raises(PayloadError):
         parse_update(load("tg_docs_message_text"))

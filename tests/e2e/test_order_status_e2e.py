@@ -145,6 +145,23 @@ async def test_a_late_delivery_offers_a_person_for_that_order(stack: Stack) -> N
     assert await chat.say(button="handoff:KR-204815") == html("handoff")
 
 
+async def test_sharing_the_phone_number_on_telegram_verifies_the_customer(stack: Stack) -> None:
+    chat = Conversation(stack, 9209)
+    assert await chat.say("Wo bleibt KR-204816?") == html("order_ask_postal_code")
+    [share] = stack.standin.bot_messages(chat.chat_id)[-1].buttons
+    assert share == {"text": text("button_share_phone", "de"), "request_contact": "True"}
+    update = text_update(chat.chat_id, "")
+    del update["message"]["text"]
+    update["message"]["contact"] = {
+        "phone_number": "4956170001001",
+        "first_name": "Petra",
+        "user_id": chat.chat_id,
+    }
+    assert await stack.post_update(update) == 200
+    shown = (await replies_to(stack, chat.chat_id, chat.received + 1))[-1].text
+    assert "<b>Bestellung KR-204816</b>" in shown
+
+
 async def test_no_order_data_is_logged_above_debug(
     stack: Stack, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -319,6 +319,44 @@ async def test_a_postal_code_handled_twice_after_a_crash_counts_and_replies_once
     assert "*Bestellung KR-204815*" in (await chat.say("34117")).text
 
 
+def contact(chat: Chat, phone: str) -> InboundMessage:
+    """The customer shares a phone number (empty: someone else's contact card)."""
+    return replace(chat.message(), kind=InboundKind.CONTACT, payload=phone)
+
+
+async def test_sharing_the_own_phone_number_verifies_instead_of_the_postal_code(
+    chat: Chat,
+) -> None:
+    asked = await chat.say("KR-204815")
+    assert asked.share_phone_button == text("button_share_phone", "de")
+    await chat.engine.handle(contact(chat, "4956170001001"))
+    assert "*Bestellung KR-204815*" in chat.sender.texts[-1]
+    assert "*Bestellung KR-204816*" in (await chat.say("KR-204816")).text
+
+
+async def test_a_shared_number_of_another_customer_shows_nothing_of_the_order(
+    chat: Chat,
+) -> None:
+    await chat.say("KR-204815")
+    await chat.engine.handle(contact(chat, "+4956170001002"))  # Elektro Yilmaz
+    assert chat.sender.texts[-1] == text("order_not_found", "de")
+
+
+async def test_a_shared_number_without_a_question_lists_the_orders(chat: Chat) -> None:
+    await chat.engine.handle(contact(chat, "+4956170001001"))
+    assert chat.sender.texts[-1] == text("order_list", "de")
+
+
+async def test_an_unknown_or_foreign_number_verifies_nobody(chat: Chat) -> None:
+    await chat.say("KR-204815")
+    await chat.engine.handle(contact(chat, "+491701234567"))
+    assert chat.sender.texts[-1] == text("order_phone_unknown", "de")
+    await chat.engine.handle(contact(chat, ""))
+    assert chat.sender.texts[-1] == text("order_phone_not_own", "de")
+    # Still waiting for the postal code.
+    assert "*Bestellung KR-204815*" in (await chat.say("34117")).text
+
+
 async def test_a_postal_code_without_a_question_goes_to_the_model(chat: Chat) -> None:
     reply = await chat.say("34117")
     assert text("order_ask_postal_code", "de") != reply.text
