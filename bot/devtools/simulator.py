@@ -18,6 +18,9 @@ from bot.devtools.telegram_standin import StandinState, deliver_update
 
 PAGE = Path(__file__).resolve().parent / "simulator.html"
 CHAT_ID = 4242
+# The simulated customer's phone: Petra Holzmann of the demo customer Schreinerei Holzmann
+# (K10001, postal code 34117), so that "send my phone number" verifies like on a real phone.
+CUSTOMER_PHONE = "4956170001001"
 CUSTOMER = {"id": CHAT_ID, "is_bot": False, "first_name": "Demo", "last_name": "Kunde"}
 CHAT = {"id": CHAT_ID, "type": "private", "first_name": "Demo", "last_name": "Kunde"}
 
@@ -56,6 +59,20 @@ class Simulator:
                     "chat": CHAT,
                     "date": int(time.time()),
                     "text": "…",
+                },
+            }
+        elif body.get("share_phone"):
+            # What Telegram sends after the customer confirms "share my phone number".
+            line = self._state.record(CHAT_ID, "customer", f"📱 +{CUSTOMER_PHONE}")
+            update["message"] = {
+                "message_id": line.message_id,
+                "from": user,
+                "chat": CHAT,
+                "date": int(time.time()),
+                "contact": {
+                    "phone_number": CUSTOMER_PHONE,
+                    "first_name": CUSTOMER["first_name"],
+                    "user_id": CHAT_ID,
                 },
             }
         else:

@@ -190,3 +190,25 @@ async def test_a_one_word_greeting_is_answered_in_the_browsers_language(
     await expect(bot.nth(0)).to_have_text(visible(text("disclosure", "en")))
     await expect(bot.nth(1)).to_have_text(text("greet", "en"))
     assert phone.script_errors == []
+
+
+async def test_order_status_after_sharing_the_phone_number(
+    dev_stack: Stack, browser: Browser, screenshot_dir: Path
+) -> None:
+    phone = await open_simulator(browser, dev_stack, "de-DE")
+    page = phone.page
+    await phone.send("Wo bleibt meine Bestellung KR-204815?")
+    asked = page.locator(".msg.bot").filter(has_text="Postleitzahl")
+    share = asked.get_by_role("button", name=text("button_share_phone", "de"))
+    await expect(share).to_be_visible(timeout=WAIT_MS)
+    await share.click()
+
+    status = page.locator(".msg.bot").last
+    await expect(status).to_contain_text("Bestellung KR-204815", timeout=WAIT_MS)
+    await expect(status).to_contain_text("Versendet mit DHL")
+    await expect(status.get_by_role("button", name="Meine Bestellungen")).to_be_visible()
+    await status.get_by_role("button", name="Meine Bestellungen").click()
+    listing = page.locator(".msg.bot").last
+    await expect(listing.get_by_role("button")).to_have_count(3, timeout=WAIT_MS)
+    assert phone.script_errors == []
+    await page.screenshot(path=screenshot_dir / "simulator-order.png", full_page=True)
