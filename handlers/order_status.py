@@ -61,10 +61,10 @@ async def answer_without_nlu(context: HandlerContext) -> list[Reply] | None:
 async def order_status(context: HandlerContext) -> list[Reply]:
     """ "Where is my order?": the named order, else the verified customer's orders, else ask
     for the order number."""
-    order_id = (context.nlu.entity("order_id") if context.nlu else None) or context.text
-    canonical = find_order_id(order_id)
-    if canonical:
-        return await show_order(canonical, context)
+    recognised = context.nlu.entity("order_id") if context.nlu else None
+    order_id = find_order_id(recognised or context.text)
+    if order_id:
+        return await show_order(order_id, context)
     return await my_orders(context)
 
 
@@ -88,10 +88,7 @@ async def _show_order(order_id: str, context: HandlerContext) -> list[Reply]:
         await context.verification.save(state.asking_postal_code_for(order_id))
         return [_ask_postal_code(context.language)]
     await context.verification.save(state.verified_as(customer.number))
-    order = await context.orders.order(order_id)
-    if order is None or order.customer_number != customer.number:
-        return _not_found(context)
-    return [_status_reply(order, context)]
+    return await _own_order(order_id, customer, context)
 
 
 async def _my_orders(context: HandlerContext) -> list[Reply]:
@@ -134,10 +131,7 @@ async def _verify_by_phone(phone: str, context: HandlerContext) -> list[Reply]:
     await context.verification.save(state.verified_as(customer.number))
     if not state.pending_order:
         return await _my_orders(context)
-    order = await context.orders.order(state.pending_order)
-    if order is None or order.customer_number != customer.number:
-        return _not_found(context)
-    return [_status_reply(order, context)]
+    return await _own_order(state.pending_order, customer, context)
 
 
 async def _check_postal_code(
@@ -145,13 +139,21 @@ async def _check_postal_code(
 ) -> list[Reply]:
     if state.is_locked(context.now):
         return _locked(context)
-    order = await context.orders.order(state.pending_order)
+    order = await context.orders.order(state.pending_order) if state.pending_order else None
     customer = await context.orders.customer(order.customer_number) if order else None
     if order is None or customer is None or not postal_code_matches(code, customer):
         failed = state.failed(context.now)
         await context.verification.save(failed)
         return _locked(context) if failed.is_locked(context.now) else _not_found(context)
     await context.verification.save(state.verified_as(customer.number))
+    return [_status_reply(order, context)]
+
+
+async def _own_order(order_id: str, customer: Customer, context: HandlerContext) -> list[Reply]:
+    """The order's status if it is this customer's; anyone else's looks like no order."""
+    order = await context.orders.order(order_id)
+    if order is None or order.customer_number != customer.number:
+        return _not_found(context)
     return [_status_reply(order, context)]
 
 
