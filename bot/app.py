@@ -35,6 +35,8 @@ from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
 from bot.web.health import healthz, readiness_handler
 from bot.worker import Worker
+from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
+from crm_bridge.business_hours import BusinessHours, parse_weekly
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -91,6 +93,16 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             faq=SqlFaqRepository(sessions),
             keys=keys,
         )
+
+
+def business_hours(settings: Settings) -> BusinessHours:
+    """The service team's working hours, holidays and closed days from the settings."""
+    return BusinessHours(
+        timezone=settings.business_timezone,
+        weekly=parse_weekly(settings.business_hours),
+        region=settings.business_holiday_region,
+        extra_closed_days=frozenset(settings.business_closed_days),
+    )
 
 
 def order_provider(
@@ -245,6 +257,8 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
             reader=message_reader(settings, res.nlu, res.faq, res.rasa.model_name),
             faq=res.faq,
             orders=order_provider(settings, res.sessions, res.http),
+            handoffs=SqlHandoffDesk(res.sessions),
+            business_hours=business_hours(settings),
             languages=LanguageDetector(),
             senders={Channel.TELEGRAM: TelegramSender(bot)},
             redis=res.redis,

@@ -19,8 +19,10 @@ from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.senders import Sender, deliver_with_retry
 from bot.verification_memory import RedisVerificationMemory
+from crm_bridge.business_hours import BusinessHours
+from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from faq.ports import FaqRepository
-from handlers import menu, order_status
+from handlers import handoff, menu, order_status
 from handlers.context import HandlerContext
 from handlers.language_switch import confirm_switch, switch_requested
 from handlers.menu import is_menu_request
@@ -67,6 +69,8 @@ class Engine:
         reader: MessageReader,
         faq: FaqRepository,
         orders: OrderProvider,
+        handoffs: HandoffDesk,
+        business_hours: BusinessHours,
         languages: DetectsLanguage,
         senders: Mapping[Channel, Sender],
         redis: aioredis.Redis,
@@ -77,6 +81,8 @@ class Engine:
         self._reader = reader
         self._faq = faq
         self._orders = orders
+        self._handoffs = handoffs
+        self._business_hours = business_hours
         self._languages = languages
         self._senders = senders
         self._redis = redis
@@ -98,12 +104,21 @@ class Engine:
         )
         async with lock:
             state = await self._store.open(message)
+            with_people = await self._handoffs.open_handoff(state.conversation_id)
+            cancelling = _cancels(message, with_people)
+            if with_people is not None and not cancelling and not _asked_by(message, with_people):
+                # People have the conversation: the bot stays silent, the message is kept.
+                await self._store.record_inbound(state, message, Understanding("for_agent"))
+                if message.callback_id:
+                    await self._senders[message.channel].acknowledge_button(message.callback_id)
+                bound.info("message_for_agent", handoff=with_people.id)
+                return
             switch_to = switch_requested(message)
             language = switch_to or self._language(message, state)
             if language != state.language:
                 await self._store.remember_language(state, language)
             replies, understanding = await self._compose(
-                message, state, language, switching=switch_to is not None
+                message, state, language, switching=switch_to is not None, cancelling=cancelling
             )
             await self._store.record_inbound(state, message, understanding)
             bound.info("message_handled", intent=understanding.intent, replies=len(replies))
@@ -124,6 +139,7 @@ class Engine:
         language: str,
         *,
         switching: bool,
+        cancelling: bool,
     ) -> tuple[list[Reply], Understanding]:
         """The replies; any failure becomes a polite apology (logged), never silence."""
         key, message_id = message.conversation_key, message.message_id
@@ -132,6 +148,10 @@ class Engine:
             language=language,
             faq=self._faq,
             orders=self._orders,
+            handoffs=self._handoffs,
+            business_hours=self._business_hours,
+            conversation_id=state.conversation_id,
+            message_id=message_id,
             verification=RedisVerificationMemory(
                 self._redis, self._keys, key, message_id, self._config.verification_ttl
             ),
@@ -143,7 +163,10 @@ class Engine:
         )
         understanding, understood = Understanding(), True
         try:
-            if switching:
+            if cancelling:
+                replies = await handoff.withdraw(context)
+                understanding = Understanding("cancel_handoff", 1.0)
+            elif switching:
                 replies = await confirm_switch(context)
                 understanding = Understanding("switch_language", 1.0)
             elif message.kind is InboundKind.BUTTON:
@@ -197,6 +220,21 @@ class Engine:
             )
             await self._redis.set(marker, channel_message_id, ex=self._config.sent_marker_ttl)
             await self._store.record_outbound(state, reply, channel_message_id)
+
+
+def _asked_by(message: InboundMessage, with_people: Handoff) -> bool:
+    """The message that asked for the person: handled again after a crash, it gets the same
+    answer instead of silence."""
+    return with_people.request.requested_by == message.message_id
+
+
+def _cancels(message: InboundMessage, with_people: Handoff | None) -> bool:
+    """The customer withdraws a request no person has taken yet."""
+    return (
+        with_people is not None
+        and with_people.state is HandoffState.QUEUED
+        and handoff.wants_to_cancel(message.payload or message.text)
+    )
 
 
 def _digest(reply: Reply) -> str:

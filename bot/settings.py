@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     orders_rest_status_map: dict[str, str] = Field(default_factory=dict)
     # A verified customer stays verified until the conversation is idle this long.
     order_verification_ttl_seconds: int = 3600
+
+    # When people answer: outside these hours a request for a person becomes a callback.
+    business_hours: str = "mon-fri 07:00-18:00; sat 08:00-12:00"
+    business_timezone: str = "Europe/Berlin"
+    business_holiday_region: str = "HE"  # German state whose public holidays are closed
+    business_closed_days: list[date] = Field(default_factory=list)  # e.g. ["2026-12-24"]
 
     dedup_ttl_seconds: int = 2 * 24 * 3600  # Telegram redelivers for about a day
     conversation_lock_seconds: int = 60

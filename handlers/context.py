@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from crm_bridge.business_hours import BusinessHours
+from crm_bridge.handoff import HandoffDesk
 from faq.ports import FaqRepository
 from nlu.decision import Decision
 from nlu.ports import NluResult
@@ -20,7 +22,11 @@ class HandlerContext:
     faq: FaqRepository
     orders: OrderProvider
     verification: VerificationMemory
-    now: float  # epoch seconds, for verification locks
+    handoffs: HandoffDesk
+    business_hours: BusinessHours
+    conversation_id: int
+    message_id: str  # of the message being answered (a handoff remembers who asked)
+    now: float  # epoch seconds, for verification locks and business hours
     today: date  # the customer's day (Europe/Berlin), for late deliveries
     decision: Decision | None = None
     nlu: NluResult | None = None

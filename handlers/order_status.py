@@ -157,6 +157,15 @@ async def _own_order(order_id: str, customer: Customer, context: HandlerContext)
     return [_status_reply(order, context)]
 
 
+async def verified_customer(context: HandlerContext) -> Customer | None:
+    """The customer the contact is verified as, if any (None too when the order system is
+    down: nothing depends on it but the queue order)."""
+    try:
+        return await _verified_customer(await context.verification.load(), context)
+    except OrderSystemUnavailableError:
+        return None
+
+
 async def _verified_customer(state: VerificationState, context: HandlerContext) -> Customer | None:
     """Who the contact is verified as: earlier in this conversation, or (WhatsApp) by the
     phone number they write from."""

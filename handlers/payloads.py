@@ -6,6 +6,7 @@ FAQ_PREFIX = "faq:"
 CATEGORY_PREFIX = "cat:"
 LANGUAGE_PREFIX = "lang:"
 HANDOFF = "handoff"
+CANCEL_HANDOFF = "handoff_cancel"
 MENU = "menu"
 
 

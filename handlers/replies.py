@@ -52,11 +52,6 @@ async def fallback(context: HandlerContext) -> list[Reply]:
     ]
 
 
-async def handoff(context: HandlerContext) -> list[Reply]:
-    """Tell the customer how a person reaches them (the agent console comes with issue 5)."""
-    return [Reply(text("handoff", context.language))]
-
-
 async def unsupported(context: HandlerContext) -> list[Reply]:
     """A photo, voice message or sticker: ask for text, politely."""
     return [Reply(text("unsupported", context.language))]

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from bot.messages import Reply
-from handlers import menu, order_status, replies
+from crm_bridge.handoff import HandoffReason
+from handlers import handoff, menu, order_status, replies
 from handlers.context import HandlerContext
-from handlers.payloads import HANDOFF, MY_ORDERS, category_of, faq_slug, handoff_order, order_of
+from handlers.payloads import (
+    CANCEL_HANDOFF,
+    HANDOFF,
+    MY_ORDERS,
+    category_of,
+    faq_slug,
+    handoff_order,
+    order_of,
+)
 from nlu.decision import Action, Decision
 
 
@@ -18,8 +27,10 @@ async def respond_to_decision(decision: Decision, context: HandlerContext) -> li
             return await replies.clarify(decision.alternatives, context)
         case Action.SMALLTALK:
             return await replies.smalltalk(decision.intent, context)
+        case Action.HANDOFF if decision.intent == "complaint":
+            return await handoff.hand_over(context, HandoffReason.COMPLAINT)
         case Action.HANDOFF:
-            return await replies.handoff(context)
+            return await handoff.hand_over(context, HandoffReason.REQUESTED)
         case Action.ORDER_STATUS:
             return await order_status.order_status(context)
         case _:
@@ -39,6 +50,11 @@ async def respond_to_button(payload: str, context: HandlerContext) -> list[Reply
         return await order_status.show_order(order_id, context)
     if payload == MY_ORDERS:
         return await order_status.my_orders(context)
-    if payload == HANDOFF or handoff_order(payload) is not None:
-        return await replies.handoff(context)
+    about_order = handoff_order(payload)
+    if about_order is not None:
+        return await handoff.hand_over(context, HandoffReason.ORDER_PROBLEM, about_order)
+    if payload == HANDOFF:
+        return await handoff.hand_over(context, HandoffReason.REQUESTED)
+    if payload == CANCEL_HANDOFF:
+        return await handoff.withdraw(context)
     return await menu.categories(context)  # the menu button, and keyboards from old versions

@@ -55,13 +55,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Did you mean one of these?",
     },
     "handoff": {
-        "de": "Gern verbinde ich Sie mit unserem Service-Team. Persönlich erreichen Sie uns "
-        "Mo–Fr 07:00–18:00 Uhr und Sa 08:00–12:00 Uhr unter +49 561 123 456 0 oder "
-        "service@kramer-wb.example.",
-        "en": "I'll gladly put you in touch with our service team. You can reach a person "
-        "Mon–Fri 7:00 am–6:00 pm and Sat 8:00 am–12:00 noon (German time) at "
-        "+49 561 123 456 0 or service@kramer-wb.example.",
+        "de": "Ich gebe Ihr Anliegen an einen Kollegen weiter.",
+        "en": "I'm passing your request on to a colleague.",
     },
+    "handoff_queued": {
+        "de": "Sie sind an Position {position} der Warteschlange. Schreiben Sie gern weiter – "
+        "alles landet bei Ihrem Kollegen, Sie müssen nichts wiederholen.",
+        "en": "You are number {position} in the queue. Feel free to keep writing – it all "
+        "goes to your colleague, you won't need to repeat anything.",
+    },
+    "handoff_callback": {
+        "de": "Unser Service-Team ist gerade nicht im Dienst. Ich habe Ihren Wunsch notiert: "
+        "Ein Kollege meldet sich {when} hier im Chat. Dringend? +49 561 123 456 0",
+        "en": "Our service team is not at work right now. I've noted your request: a colleague "
+        "will get back to you here {when}. Urgent? +49 561 123 456 0",
+    },
+    "handoff_cancelled": {
+        "de": "In Ordnung, ich habe die Anfrage zurückgezogen. Wie kann ich Ihnen helfen?",
+        "en": "All right, I've withdrawn the request. How can I help you?",
+    },
+    "button_cancel_handoff": {"de": "Anfrage zurückziehen", "en": "Withdraw request"},
+    "next_opening": {"de": "am {day} ab {time} Uhr", "en": "on {day} from {time}"},
     "order_ask_number": {
         "de": "Gern sehe ich nach. Wie lautet Ihre Bestellnummer? (z. B. KR-204815)",
         "en": "Happy to check. What is your order number? (e.g. KR-204815)",

@@ -154,3 +154,29 @@ class OrderRecord(Base):
     eta: Mapped[date | None] = mapped_column(Date, default=None)
     items: Mapped[list[str]] = mapped_column(JSON, default=list)
     total_net_eur: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
+
+
+class HandoffRecord(Base):
+    """One handover of a conversation to people (crm_bridge/handoff.py)."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (Index("ix_handoffs_state_rank", "state", "tier_rank", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    callback: Mapped[bool] = mapped_column(default=False)
+    order_id: Mapped[str] = mapped_column(String(32), default="")
+    customer_number: Mapped[str] = mapped_column(String(32), default="")
+    tier: Mapped[str] = mapped_column(String(1), default="")
+    tier_rank: Mapped[int] = mapped_column(default=3)
+    position: Mapped[int] = mapped_column(default=1)
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    agent: Mapped[str] = mapped_column(String(100), default="")
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -142,7 +142,7 @@ async def test_a_late_delivery_offers_a_person_for_that_order(stack: Stack) -> N
     await chat.say("KR-204815")
     await chat.say("34117")
     assert chat.buttons()[0] == "handoff:KR-204815"  # late or not: a person about this order
-    assert await chat.say(button="handoff:KR-204815") == html("handoff")
+    assert (await chat.say(button="handoff:KR-204815")).startswith(html("handoff"))
 
 
 async def test_sharing_the_phone_number_on_telegram_verifies_the_customer(stack: Stack) -> None:

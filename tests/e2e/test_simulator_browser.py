@@ -154,7 +154,10 @@ async def test_the_person_button_sends_a_callback_query_and_shows_the_handoff(
 
     await expect(page.locator(".msg.customer").last).to_have_text("▸ Mitarbeiter sprechen")
     handoff = page.locator(".msg.bot").last
-    await expect(handoff).to_have_text(text("handoff", "de"), timeout=WAIT_MS)
+    await expect(handoff).to_contain_text(text("handoff", "de"), timeout=WAIT_MS)
+    await expect(
+        handoff.get_by_role("button", name=text("button_cancel_handoff", "de"))
+    ).to_be_visible()
     await wait_for(lambda: dev_stack.standin.callback_answers, seconds=10)
     assert [a.startswith("sim-") for a in dev_stack.standin.callback_answers] == [True]
     await expect(page.locator("#status")).to_be_empty()

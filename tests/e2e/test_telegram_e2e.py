@@ -190,3 +190,27 @@ async def test_a_one_word_question_with_two_close_topics_gets_did_you_mean(stack
     assert await stack.post_update(button_update(chat, topics[0])) == 200
     replies = await replies_to(stack, chat, 3)
     assert replies[-1].text == await faq_answer(stack, topics[0].removeprefix("faq:"), "de")
+
+
+async def test_while_a_person_is_awaited_the_bot_stays_silent_until_withdrawn(
+    stack: Stack,
+) -> None:
+    chat = 9013
+    assert (
+        await stack.post_update(text_update(chat, "Ich möchte mit einem Mitarbeiter sprechen"))
+        == 200
+    )
+    replies = await replies_to(stack, chat, 2)
+    assert replies[-1].text.startswith(render_html(text("handoff", "de")))
+    assert [b["callback_data"] for b in replies[-1].buttons] == ["handoff_cancel"]
+
+    # Written while queued: kept for the colleague, no bot answer.
+    assert await stack.post_update(text_update(chat, "Was kostet der Versand?")) == 200
+    assert await stack.post_update(button_update(chat, "handoff_cancel")) == 200
+    replies = await replies_to(stack, chat, 3)
+    assert replies[-1].text == render_html(text("handoff_cancelled", "de"))
+    assert len(stack.standin.bot_messages(chat)) == 3
+
+    assert await stack.post_update(text_update(chat, "Was kostet der Versand?")) == 200
+    replies = await replies_to(stack, chat, 4)
+    assert replies[-1].text == await faq_answer(stack, "shipping_costs", "de")

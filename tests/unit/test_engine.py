@@ -12,6 +12,8 @@ from bot.errors import DeliveryError, NluUnavailableError
 from bot.keys import Keys
 from bot.memory_conversations import MemoryConversationStore
 from bot.messages import Channel, InboundKind, InboundMessage
+from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
+from crm_bridge.business_hours import BusinessHours
 from faq.memory_store import MemoryFaqRepository
 from faq.model import FaqEntryData
 from handlers.texts import text
@@ -82,6 +84,8 @@ class Harness:
             ),
             faq=MemoryFaqRepository(FAQ),
             orders=MemoryOrderProvider(load_customers(), load_orders()),
+            handoffs=MemoryHandoffDesk(),
+            business_hours=BusinessHours(),
             languages=LANGUAGES,
             senders={Channel.TELEGRAM: self.sender},
             redis=redis,

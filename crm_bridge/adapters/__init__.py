@@ -1,0 +1,1 @@
+"""Adapters of the CRM bridge's ports (handlers never import these)."""

@@ -1,0 +1,74 @@
+"""HandoffDesk in memory: for unit tests of the engine and handlers."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from crm_bridge.handoff import Handoff, HandoffRequest, HandoffState, tier_rank
+
+OPEN = (HandoffState.QUEUED, HandoffState.AGENT)
+
+
+class MemoryHandoffDesk:
+    """Handoffs in a dict by id."""
+
+    def __init__(self) -> None:
+        self.handoffs: dict[int, Handoff] = {}
+        self._ids = itertools.count(1)
+
+    async def request(self, request: HandoffRequest) -> Handoff:
+        """Queue the conversation, or return its open handoff."""
+        existing = await self.open_handoff(request.conversation_id)
+        if existing is not None:
+            return existing
+        now = datetime.now(UTC)
+        ahead = [h for h in await self.queue() if _key(h) <= (tier_rank(request.tier), now)]
+        handoff = Handoff(next(self._ids), request, HandoffState.QUEUED, len(ahead) + 1, now)
+        self.handoffs[handoff.id] = handoff
+        return handoff
+
+    async def open_handoff(self, conversation_id: int) -> Handoff | None:
+        """The queued or claimed handoff of the conversation."""
+        return next(
+            (
+                h
+                for h in self.handoffs.values()
+                if h.request.conversation_id == conversation_id and h.state in OPEN
+            ),
+            None,
+        )
+
+    async def cancel(self, conversation_id: int) -> bool:
+        """Queued -> back to the bot."""
+        handoff = await self.open_handoff(conversation_id)
+        if handoff is None or handoff.state is not HandoffState.QUEUED:
+            return False
+        self.handoffs[handoff.id] = replace(handoff, state=HandoffState.CANCELLED)
+        return True
+
+    async def claim(self, handoff_id: int, agent: str) -> bool:
+        """Queued -> an agent's."""
+        handoff = self.handoffs.get(handoff_id)
+        if handoff is None or handoff.state is not HandoffState.QUEUED:
+            return False
+        self.handoffs[handoff_id] = replace(handoff, state=HandoffState.AGENT, agent=agent)
+        return True
+
+    async def resolve(self, handoff_id: int) -> bool:
+        """An agent's -> resolved."""
+        handoff = self.handoffs.get(handoff_id)
+        if handoff is None or handoff.state is not HandoffState.AGENT:
+            return False
+        self.handoffs[handoff_id] = replace(handoff, state=HandoffState.RESOLVED)
+        return True
+
+    async def queue(self) -> list[Handoff]:
+        """Queued, by tier then waiting time."""
+        queued = [h for h in self.handoffs.values() if h.state is HandoffState.QUEUED]
+        return sorted(queued, key=_key)
+
+
+def _key(handoff: Handoff) -> tuple[int, datetime]:
+    return tier_rank(handoff.request.tier), handoff.requested_at

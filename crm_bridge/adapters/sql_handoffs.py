@@ -1,0 +1,158 @@
+"""HandoffDesk on SQLAlchemy: the handoffs table, and the conversation's mode kept in step
+in the same transaction (the console and analytics read it)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.database import SessionFactory
+from bot.storage.models import Conversation, HandoffRecord, utcnow
+from crm_bridge.handoff import (
+    Handoff,
+    HandoffReason,
+    HandoffRequest,
+    HandoffState,
+    tier_rank,
+)
+
+OPEN = (HandoffState.QUEUED.value, HandoffState.AGENT.value)
+
+
+def _handoff(row: HandoffRecord) -> Handoff:
+    request = HandoffRequest(
+        conversation_id=row.conversation_id,
+        requested_by=row.requested_by,
+        reason=HandoffReason(row.reason),
+        language=row.language,
+        callback=row.callback,
+        order_id=row.order_id,
+        customer_number=row.customer_number,
+        tier=row.tier,
+    )
+    # SQLite hands timestamps back without their zone; they were written in UTC.
+    requested_at = row.requested_at
+    if requested_at.tzinfo is None:
+        requested_at = requested_at.replace(tzinfo=UTC)
+    return Handoff(row.id, request, HandoffState(row.state), row.position, requested_at, row.agent)
+
+
+class SqlHandoffDesk:
+    """Handoffs in the database."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    async def request(self, request: HandoffRequest) -> Handoff:
+        """Queue the conversation, or return its open handoff."""
+        async with self._sessions.begin() as session:
+            existing = await self._open(session, request.conversation_id)
+            if existing is not None:
+                return _handoff(existing)
+            now, rank = utcnow(), tier_rank(request.tier)
+            ahead = await session.scalar(
+                select(func.count()).where(
+                    HandoffRecord.state == HandoffState.QUEUED.value,
+                    or_(
+                        HandoffRecord.tier_rank < rank,
+                        and_(HandoffRecord.tier_rank == rank, HandoffRecord.requested_at <= now),
+                    ),
+                )
+            )
+            row = HandoffRecord(
+                conversation_id=request.conversation_id,
+                state=HandoffState.QUEUED.value,
+                reason=request.reason.value,
+                language=request.language,
+                callback=request.callback,
+                order_id=request.order_id,
+                customer_number=request.customer_number,
+                tier=request.tier,
+                tier_rank=rank,
+                position=(ahead or 0) + 1,
+                requested_by=request.requested_by,
+                requested_at=now,
+            )
+            session.add(row)
+            await self._set_mode(session, request.conversation_id, HandoffState.QUEUED)
+            await session.flush()
+            return _handoff(row)
+
+    async def open_handoff(self, conversation_id: int) -> Handoff | None:
+        """The queued or claimed handoff of the conversation."""
+        async with self._sessions() as session:
+            row = await self._open(session, conversation_id)
+            return _handoff(row) if row else None
+
+    async def cancel(self, conversation_id: int) -> bool:
+        """Queued -> back to the bot."""
+        async with self._sessions.begin() as session:
+            row = await self._open(session, conversation_id)
+            if row is None or row.state != HandoffState.QUEUED.value:
+                return False
+            row.state = HandoffState.CANCELLED.value
+            await self._set_mode(session, conversation_id, HandoffState.BOT)
+            return True
+
+    async def claim(self, handoff_id: int, agent: str) -> bool:
+        """Queued -> an agent's (one agent wins if two click at once)."""
+        async with self._sessions.begin() as session:
+            claimed = await session.execute(
+                update(HandoffRecord)
+                .where(
+                    HandoffRecord.id == handoff_id,
+                    HandoffRecord.state == HandoffState.QUEUED.value,
+                )
+                .values(state=HandoffState.AGENT.value, agent=agent, claimed_at=utcnow())
+                .returning(HandoffRecord.conversation_id)
+            )
+            conversation_id = claimed.scalar_one_or_none()
+            if conversation_id is None:
+                return False
+            await self._set_mode(session, conversation_id, HandoffState.AGENT)
+            return True
+
+    async def resolve(self, handoff_id: int) -> bool:
+        """An agent's -> resolved; the bot answers the conversation again."""
+        async with self._sessions.begin() as session:
+            resolved = await session.execute(
+                update(HandoffRecord)
+                .where(
+                    HandoffRecord.id == handoff_id,
+                    HandoffRecord.state == HandoffState.AGENT.value,
+                )
+                .values(state=HandoffState.RESOLVED.value, resolved_at=utcnow())
+                .returning(HandoffRecord.conversation_id)
+            )
+            conversation_id = resolved.scalar_one_or_none()
+            if conversation_id is None:
+                return False
+            await self._set_mode(session, conversation_id, HandoffState.BOT)
+            return True
+
+    async def queue(self) -> list[Handoff]:
+        """Queued, by tier then waiting time."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(HandoffRecord)
+                .where(HandoffRecord.state == HandoffState.QUEUED.value)
+                .order_by(HandoffRecord.tier_rank, HandoffRecord.requested_at, HandoffRecord.id)
+            )
+            return [_handoff(row) for row in rows]
+
+    async def _open(self, session: AsyncSession, conversation_id: int) -> HandoffRecord | None:
+        return await session.scalar(
+            select(HandoffRecord)
+            .where(HandoffRecord.conversation_id == conversation_id, HandoffRecord.state.in_(OPEN))
+            .order_by(HandoffRecord.id.desc())
+            .limit(1)
+        )
+
+    async def _set_mode(
+        self, session: AsyncSession, conversation_id: int, mode: HandoffState
+    ) -> None:
+        await session.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(mode=mode.value)
+        )
