@@ -28,15 +28,19 @@ from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_st
 from bot.engine import Engine, EngineConfig
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
-from bot.messages import Channel
+from bot.messages import Channel, Reply
 from bot.nlu_data import training_yaml_from
+from bot.senders import ReplySender
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
+from bot.web.auth import UserStore, setup_auth
 from bot.web.health import healthz, readiness_handler
 from bot.worker import Worker
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
+from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.business_hours import BusinessHours, parse_weekly
+from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -170,6 +174,34 @@ async def connect_telegram_bot(bot: Bot, wait_seconds: float = 60.0) -> None:
             delay = min(delay * 2, 5.0)
 
 
+class StaffTelegramSender:
+    """Sends agents' messages from the web process. Connects on first use: in development
+    the Bot API stand-in lives in this very process and answers only once it is serving."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        self._connected = asyncio.Lock()
+        self._sender: TelegramSender | None = None
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        """Deliver one reply through the Bot API."""
+        async with self._connected:
+            if self._sender is None:
+                await connect_telegram_bot(self._bot, wait_seconds=10.0)
+                self._sender = TelegramSender(self._bot)
+        return await self._sender.send(chat_id, reply)
+
+
+def staff_senders(settings: Settings, stack: AsyncExitStack) -> dict[Channel, ReplySender]:
+    """How agents' messages reach customers, per configured channel."""
+    endpoint = telegram_endpoint(settings)
+    if endpoint is None:
+        return {}
+    bot = telegram_bot(*endpoint)
+    stack.push_async_callback(bot.shutdown)
+    return {Channel.TELEGRAM: StaffTelegramSender(bot)}
+
+
 async def _database_ready(db: AsyncEngine) -> bool:
     async with db.connect() as connection:
         await connection.execute(text("SELECT 1"))
@@ -201,7 +233,14 @@ def create_app(settings: Settings) -> web.Application:
             if standin is not None:
                 standin.webhook_url = settings.effective_public_url + "/webhooks/telegram"
                 standin.webhook_secret = secret
-            yield
+            async with AsyncExitStack() as senders:
+                app[CONSOLE] = ConsoleDeps(
+                    desk=SqlHandoffDesk(res.sessions),
+                    history=SqlConversationHistory(res.sessions),
+                    orders=order_provider(settings, res.sessions, res.http),
+                    senders=staff_senders(settings, senders),
+                )
+                yield
 
     async def telegram_webhook(request: web.Request) -> web.StreamResponse:
         return await request.app[TELEGRAM_WEBHOOK].handle(request)
@@ -219,6 +258,14 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
+    setup_auth(
+        app,
+        lambda: UserStore(app[RESOURCES].sessions),
+        lambda: app[RESOURCES].redis,
+        Keys(),  # the prefix open_resources uses
+        secure_cookies=settings.effective_secure_cookies,
+    )
+    setup_console(app)
     if standin is not None:
         app[STANDIN] = standin
         app.add_subapp(STANDIN_PATH, create_standin_app(standin))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from bot import commands
 from bot.logging import configure_logging
 from bot.settings import Settings
+from bot.web.auth import Role
 from nlu.evaluation.metrics import HELD_OUT_FILE
 from nlu.evaluation.report import show_evaluation
 
@@ -217,3 +219,43 @@ def telegram_set_webhook() -> None:
     url = f"{settings.public_url.rstrip('/')}/webhooks/telegram"
     asyncio.run(commands.set_telegram_webhook(*endpoint, url, secret))
     console.print(f"Telegram now delivers updates to {url}")
+
+
+users_app = typer.Typer(
+    help="Staff accounts of the agent console and FAQ admin.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
+
+
+class ConsoleLanguage(StrEnum):
+    """Languages of the staff consoles."""
+
+    DE = "de"
+    EN = "en"
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Login name (stored in lower case).")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")],
+    display_name: Annotated[
+        str, typer.Option(help="Name shown in the console (default: the username).")
+    ] = "",
+    language: Annotated[
+        ConsoleLanguage, typer.Option(help="Language of the console.")
+    ] = ConsoleLanguage.DE,
+) -> None:
+    """Add a staff account. The password is asked for twice, hidden, unless
+    SERVICEBOT_NEW_USER_PASSWORD is set (for scripts)."""
+    settings = _settings(quiet=True)
+    password = settings.new_user_password.get_secret_value() or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = asyncio.run(
+            commands.create_user(settings, username, display_name, password, role, language.value)
+        )
+    except ValueError as exc:
+        console.print(f"[red]No user created:[/] {exc}.")
+        raise typer.Exit(1) from None
+    console.print(f"Created {user.role} {user.username}.")

@@ -17,6 +17,7 @@ from bot.nlu_data import training_yaml_from
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
+from bot.web.auth import Role, StaffUser, UserStore
 from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
 from nlu.decision import Decision
@@ -124,3 +125,15 @@ async def set_telegram_webhook(token: str, api_url: str, url: str, secret: str) 
             secret_token=secret,
             allowed_updates=["message", "callback_query", "my_chat_member"],
         )
+
+
+async def create_user(
+    settings: Settings, username: str, display_name: str, password: str, role: Role, language: str
+) -> StaffUser:
+    """Add a staff account; ValueError for a taken username or a too short password."""
+    db = create_engine(settings.effective_database_url)
+    try:
+        users = UserStore(session_factory(db))
+        return await users.create(username, display_name, password, role, language)
+    finally:
+        await db.dispose()

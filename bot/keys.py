@@ -54,3 +54,11 @@ class Keys:
     def reply_sent(self, channel: str, message_id: str, reply_digest: str) -> str:
         """Marker that one reply to an inbound message was delivered (never send it twice)."""
         return f"{self.prefix}:sent:{channel}:{message_id}:{reply_digest}"
+
+    def staff_session(self, token_digest: str) -> str:
+        """A logged-in staff member's session, under the SHA-256 digest of its cookie token."""
+        return f"{self.prefix}:staff-session:{token_digest}"
+
+    def login_failures(self, name: str) -> str:
+        """Failed logins in the current window for one username or client ("user:…", "ip:…")."""
+        return f"{self.prefix}:login-failures:{name}"

@@ -10,12 +10,16 @@ from bot.errors import DeliveryError
 from bot.messages import Reply
 
 
-class Sender(Protocol):
-    """Puts replies into a messenger; adapters in bot/channels."""
+class ReplySender(Protocol):
+    """Puts replies into a messenger (the agent console needs no more than this)."""
 
     async def send(self, chat_id: str, reply: Reply) -> str:
         """Deliver one reply; returns the channel's message id. Raises DeliveryError."""
         ...
+
+
+class Sender(ReplySender, Protocol):
+    """What the bot needs of a messenger; adapters in bot/channels."""
 
     async def acknowledge_button(self, callback_id: str) -> None:
         """Tell the messenger a button press was received (stops the client's spinner)."""
@@ -23,7 +27,7 @@ class Sender(Protocol):
 
 
 async def deliver_with_retry(
-    sender: Sender, chat_id: str, reply: Reply, attempts: int = 4, base_delay: float = 0.5
+    sender: ReplySender, chat_id: str, reply: Reply, attempts: int = 4, base_delay: float = 0.5
 ) -> str:
     """Send, retrying transient failures with backoff and jitter; honour retry_after (429)."""
     for attempt in range(1, attempts + 1):

@@ -69,10 +69,21 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Staff consoles (bot/web/auth.py): session cookies are Secure (HTTPS only) in production
+    # and not in development, unless set here.
+    secure_cookies: bool | None = None
+    # `servicebot users create` takes the new password from here instead of prompting.
+    new_user_password: SecretStr = SecretStr("")
+
     @property
     def is_development(self) -> bool:
         """Development mode enables the simulator and the Bot API stand-in."""
         return self.environment == "development"
+
+    @property
+    def effective_secure_cookies(self) -> bool:
+        """Whether staff session cookies carry the Secure flag."""
+        return not self.is_development if self.secure_cookies is None else self.secure_cookies
 
     @property
     def telegram_standin_enabled(self) -> bool:

@@ -92,3 +92,11 @@ class HandoffDesk(Protocol):
     async def queue(self) -> list[Handoff]:
         """Queued handoffs in the order they are served: tier, then waiting time."""
         ...
+
+    async def get(self, handoff_id: int) -> Handoff | None:
+        """One handoff in whatever state."""
+        ...
+
+    async def claimed_by(self, agent: str) -> list[Handoff]:
+        """The conversations an agent has now, longest first."""
+        ...

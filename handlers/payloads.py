@@ -40,6 +40,22 @@ def language_of(payload: str) -> str | None:
     return payload.removeprefix(LANGUAGE_PREFIX) if payload.startswith(LANGUAGE_PREFIX) else None
 
 
+RATING_PREFIX = "rate:"
+
+
+def rating_payload(stars: int) -> str:
+    """Payload of a 1-5 star button after a conversation with a person."""
+    return f"{RATING_PREFIX}{stars}"
+
+
+def rating_of(payload: str) -> int | None:
+    """The stars a rating button gives, if it is one."""
+    stars = payload.removeprefix(RATING_PREFIX)
+    if payload.startswith(RATING_PREFIX) and stars in {"1", "2", "3", "4", "5"}:
+        return int(stars)
+    return None
+
+
 ORDER_PREFIX = "order:"
 MY_ORDERS = "orders"
 HANDOFF_ORDER_PREFIX = "handoff:"

@@ -14,7 +14,9 @@ from handlers.payloads import (
     faq_slug,
     handoff_order,
     order_of,
+    rating_of,
 )
+from handlers.texts import text
 from nlu.decision import Action, Decision
 
 
@@ -45,6 +47,8 @@ async def respond_to_button(payload: str, context: HandlerContext) -> list[Reply
     category = category_of(payload)
     if category is not None:
         return await menu.topics(category, context)
+    if rating_of(payload) is not None:
+        return [Reply(text("rating_thanks", context.language))]
     order_id = order_of(payload)
     if order_id is not None:
         return await order_status.show_order(order_id, context)

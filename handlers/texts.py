@@ -74,6 +74,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "In Ordnung, ich habe die Anfrage zurückgezogen. Wie kann ich Ihnen helfen?",
         "en": "All right, I've withdrawn the request. How can I help you?",
     },
+    "rating_prompt": {
+        "de": "Ihr Anliegen ist erledigt – ab jetzt antworte wieder ich, der digitale "
+        "Assistent. Wie zufrieden waren Sie mit unserem Service?",
+        "en": "Your request is settled – from now on I, the automated assistant, answer again. "
+        "How satisfied were you with our service?",
+    },
+    "rating_thanks": {
+        "de": "Danke für Ihre Bewertung!",
+        "en": "Thank you for your rating!",
+    },
     "button_cancel_handoff": {"de": "Anfrage zurückziehen", "en": "Withdraw request"},
     "next_opening": {"de": "am {day} ab {time} Uhr", "en": "on {day} from {time}"},
     "order_ask_number": {

@@ -180,3 +180,17 @@ class HandoffRecord(Base):
     agent: Mapped[str] = mapped_column(String(100), default="")
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class UserRecord(Base):
+    """A staff account (agent, editor, admin) of the web consoles (bot/web/auth.py)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-cased
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string format
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="de")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

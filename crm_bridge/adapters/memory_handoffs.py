@@ -69,6 +69,17 @@ class MemoryHandoffDesk:
         queued = [h for h in self.handoffs.values() if h.state is HandoffState.QUEUED]
         return sorted(queued, key=_key)
 
+    async def get(self, handoff_id: int) -> Handoff | None:
+        """One handoff in whatever state."""
+        return self.handoffs.get(handoff_id)
+
+    async def claimed_by(self, agent: str) -> list[Handoff]:
+        """An agent's conversations, longest first."""
+        mine = [
+            h for h in self.handoffs.values() if h.state is HandoffState.AGENT and h.agent == agent
+        ]
+        return sorted(mine, key=lambda h: h.requested_at)
+
 
 def _key(handoff: Handoff) -> tuple[int, datetime]:
     return tier_rank(handoff.request.tier), handoff.requested_at

@@ -142,6 +142,24 @@ class SqlHandoffDesk:
             )
             return [_handoff(row) for row in rows]
 
+    async def get(self, handoff_id: int) -> Handoff | None:
+        """One handoff in whatever state."""
+        async with self._sessions() as session:
+            row = await session.get(HandoffRecord, handoff_id)
+            return _handoff(row) if row else None
+
+    async def claimed_by(self, agent: str) -> list[Handoff]:
+        """An agent's conversations, longest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(HandoffRecord)
+                .where(
+                    HandoffRecord.state == HandoffState.AGENT.value, HandoffRecord.agent == agent
+                )
+                .order_by(HandoffRecord.requested_at, HandoffRecord.id)
+            )
+            return [_handoff(row) for row in rows]
+
     async def _open(self, session: AsyncSession, conversation_id: int) -> HandoffRecord | None:
         return await session.scalar(
             select(HandoffRecord)

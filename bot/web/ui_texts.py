@@ -1,0 +1,91 @@
+"""Texts of the staff consoles' pages, German and English (`t(key)` in templates)."""
+
+from __future__ import annotations
+
+UI_TEXTS: dict[str, dict[str, str]] = {
+    "app.skip_to_content": {"de": "Zum Inhalt springen", "en": "Skip to content"},
+    "app.signed_in_as": {"de": "Angemeldet als", "en": "Signed in as"},
+    "role.agent": {"de": "Service-Team", "en": "Agent"},
+    "role.editor": {"de": "Redaktion", "en": "Editor"},
+    "role.admin": {"de": "Administration", "en": "Administrator"},
+    "login.title": {"de": "Anmelden", "en": "Sign in"},
+    "login.intro": {
+        "de": "Melden Sie sich mit Ihrem servicebot-Konto an.",
+        "en": "Sign in with your servicebot account.",
+    },
+    "login.username": {"de": "Benutzername", "en": "Username"},
+    "login.password": {"de": "Passwort", "en": "Password"},
+    "login.submit": {"de": "Anmelden", "en": "Sign in"},
+    "login.failed": {
+        "de": "Benutzername oder Passwort ist falsch.",
+        "en": "The username or password is incorrect.",
+    },
+    "login.expired": {
+        "de": "Das Anmeldeformular ist abgelaufen. Bitte versuchen Sie es noch einmal.",
+        "en": "The sign-in form has expired. Please try again.",
+    },
+    "login.throttled": {
+        "de": (
+            "Zu viele fehlgeschlagene Anmeldeversuche. "
+            "Bitte versuchen Sie es in {minutes} Minuten erneut."
+        ),
+        "en": "Too many failed sign-in attempts. Please try again in {minutes} minutes.",
+    },
+    "logout.submit": {"de": "Abmelden", "en": "Sign out"},
+    "error.not_logged_in": {
+        "de": "Nicht angemeldet. Bitte melden Sie sich an.",
+        "en": "Not signed in. Please sign in.",
+    },
+    "error.csrf": {
+        "de": "Die Anfrage ist ungültig (CSRF-Token fehlt oder ist falsch). Bitte laden Sie die "
+        "Seite neu.",
+        "en": "The request is invalid (missing or wrong CSRF token). Please reload the page.",
+    },
+    "error.forbidden": {
+        "de": "Dafür fehlt Ihrem Konto die Berechtigung.",
+        "en": "Your account is not allowed to do this.",
+    },
+    "queue.title": {"de": "Warteschlange", "en": "Queue"},
+    "queue.empty": {
+        "de": "Niemand wartet. Neue Anfragen erscheinen hier von selbst.",
+        "en": "Nobody is waiting. New requests appear here by themselves.",
+    },
+    "queue.taken": {
+        "de": "Diese Anfrage hat schon ein Kollege übernommen.",
+        "en": "A colleague has already taken this request.",
+    },
+    "queue.waiting_since": {"de": "wartet seit", "en": "waiting since"},
+    "queue.callback": {"de": "Rückruf gewünscht", "en": "callback requested"},
+    "queue.claim": {"de": "Übernehmen", "en": "Take over"},
+    "conversation.transcript": {"de": "Verlauf", "en": "Transcript"},
+    "conversation.agent": {"de": "Mitarbeiter", "en": "agent"},
+    "conversation.context": {"de": "Kontext", "en": "Context"},
+    "conversation.reason": {"de": "Grund", "en": "Reason"},
+    "conversation.language": {"de": "Sprache", "en": "Language"},
+    "conversation.channel": {"de": "Kanal", "en": "Channel"},
+    "conversation.customer": {"de": "Kunde", "en": "Customer"},
+    "conversation.tier": {"de": "Kundenklasse", "en": "Tier"},
+    "conversation.unverified": {"de": "nicht verifiziert", "en": "not verified"},
+    "conversation.orders": {"de": "Letzte Bestellungen", "en": "Recent orders"},
+    "conversation.reply": {"de": "Antwort an den Kunden", "en": "Reply to the customer"},
+    "conversation.send": {"de": "Senden", "en": "Send"},
+    "conversation.resolve": {
+        "de": "Erledigt – zurück an den Bot",
+        "en": "Resolved – back to the bot",
+    },
+    "reason.requested": {"de": "Kunde möchte einen Menschen", "en": "customer asked for a person"},
+    "reason.complaint": {"de": "Beschwerde", "en": "complaint"},
+    "reason.order_problem": {"de": "Problem mit Lieferung", "en": "delivery problem"},
+    "reason.order_system_down": {
+        "de": "Bestellsystem nicht erreichbar",
+        "en": "order system unavailable",
+    },
+    "channel.telegram": {"de": "Telegram", "en": "Telegram"},
+    "channel.whatsapp": {"de": "WhatsApp", "en": "WhatsApp"},
+    "status.received": {"de": "eingegangen", "en": "received"},
+    "status.picking": {"de": "in Bearbeitung", "en": "being picked"},
+    "status.shipped": {"de": "versendet", "en": "shipped"},
+    "status.delivered": {"de": "zugestellt", "en": "delivered"},
+    "status.backordered": {"de": "Lieferrückstand", "en": "backordered"},
+    "status.cancelled": {"de": "storniert", "en": "cancelled"},
+}

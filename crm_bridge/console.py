@@ -1,0 +1,171 @@
+"""The agent console (/agent): the live queue, claiming, the conversation with its context
+packet, replying into the customer's messenger, and resolving (which hands back to the bot
+and asks the customer for a rating). Server-rendered; a server-sent event tells the open page
+to refresh when something changed."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.errors import DeliveryError
+from bot.messages import Button, Channel, Reply
+from bot.senders import ReplySender, deliver_with_retry
+from bot.web.auth import Role, require_role
+from bot.web.templates import render
+from crm_bridge.context_packet import ConversationHistory, build_context_packet
+from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
+from handlers.payloads import rating_payload
+from handlers.texts import text
+from orders.ports import OrderProvider
+
+EVENT_INTERVAL_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleDeps:
+    """What the console works with (opened with the web app's resources)."""
+
+    desk: HandoffDesk
+    history: ConversationHistory
+    orders: OrderProvider
+    senders: Mapping[Channel, ReplySender]
+
+
+CONSOLE = web.AppKey("console", ConsoleDeps)
+
+
+def setup_console(app: web.Application) -> None:
+    """Mount the console's routes; `app[CONSOLE]` must be set before the first request."""
+    app.router.add_get("/agent", queue_page)
+    app.router.add_get("/agent/events", events)
+    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/claim", claim)
+    app.router.add_get("/agent/handoffs/{handoff_id:\\d+}", conversation_page)
+    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/reply", reply)
+    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/resolve", resolve)
+
+
+@require_role(Role.AGENT)
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    """Waiting customers, best served first, and the agent's own conversations."""
+    deps = request.app[CONSOLE]
+    queued = await deps.desk.queue()
+    packets = [await build_context_packet(h, deps.history, deps.orders) for h in queued]
+    return render(
+        request,
+        "agent_queue.html",
+        waiting=[p for p in packets if p is not None],
+        request_taken="taken" in request.query,
+    )
+
+
+@require_role(Role.AGENT)
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: "update" whenever the queue or the viewed conversation changes."""
+    deps = request.app[CONSOLE]
+    handoff_id = request.query.get("handoff", "")
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+    )
+    await response.prepare(request)
+    seen = await _fingerprint(deps, handoff_id)
+    while True:
+        await asyncio.sleep(EVENT_INTERVAL_SECONDS)
+        now = await _fingerprint(deps, handoff_id)
+        message = b"event: update\ndata: {}\n\n" if now != seen else b": still here\n\n"
+        seen = now
+        try:
+            await response.write(message)
+        except (ConnectionResetError, RuntimeError):
+            return response
+
+
+@require_role(Role.AGENT)
+async def claim(request: web.Request) -> web.StreamResponse:
+    """Take a waiting customer (the first click wins)."""
+    deps = request.app[CONSOLE]
+    handoff_id = int(request.match_info["handoff_id"])
+    if not await deps.desk.claim(handoff_id, request["user"].username):
+        raise web.HTTPSeeOther("/agent?taken=1")
+    raise web.HTTPSeeOther(f"/agent/handoffs/{handoff_id}")
+
+
+@require_role(Role.AGENT)
+async def conversation_page(request: web.Request) -> web.StreamResponse:
+    """The conversation with its context packet and the reply box."""
+    deps = request.app[CONSOLE]
+    handoff = await _handoff(deps, request)
+    packet = await build_context_packet(handoff, deps.history, deps.orders)
+    if packet is None:
+        raise web.HTTPNotFound(text="conversation not found")
+    mine = handoff.state is HandoffState.AGENT and handoff.agent == request["user"].username
+    return render(request, "agent_conversation.html", packet=packet, mine=mine)
+
+
+@require_role(Role.AGENT)
+async def reply(request: web.Request) -> web.StreamResponse:
+    """The agent's message goes to the customer's messenger and into the transcript."""
+    deps = request.app[CONSOLE]
+    handoff = await _owned(deps, request)
+    body = str((await request.post()).get("text", "")).strip()
+    if body:
+        await _send(deps, handoff, Reply(body[:4000]), agent_text=body[:4000])
+    raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}")
+
+
+@require_role(Role.AGENT)
+async def resolve(request: web.Request) -> web.StreamResponse:
+    """Done: the bot answers again and asks the customer how it went."""
+    deps = request.app[CONSOLE]
+    handoff = await _owned(deps, request)
+    if await deps.desk.resolve(handoff.id):
+        language = handoff.request.language
+        stars = tuple(Button("⭐" * n, rating_payload(n)) for n in range(1, 6))
+        await _send(deps, handoff, Reply(text("rating_prompt", language), stars))
+    raise web.HTTPSeeOther("/agent")
+
+
+async def _send(deps: ConsoleDeps, handoff: Handoff, message: Reply, agent_text: str = "") -> None:
+    info = await deps.history.conversation(handoff.request.conversation_id)
+    if info is None:
+        raise web.HTTPNotFound(text="conversation not found")
+    sender = deps.senders.get(Channel(info.channel))
+    if sender is None:
+        raise web.HTTPServiceUnavailable(text=f"no sender for {info.channel}")
+    try:
+        sent_id = await deliver_with_retry(sender, info.chat_id, message)
+    except DeliveryError as error:
+        raise web.HTTPBadGateway(text="the messenger did not take the message") from error
+    await deps.history.record_agent_reply(info.conversation_id, agent_text or message.text, sent_id)
+
+
+async def _handoff(deps: ConsoleDeps, request: web.Request) -> Handoff:
+    handoff = await deps.desk.get(int(request.match_info["handoff_id"]))
+    visible = handoff is not None and (
+        handoff.state is HandoffState.QUEUED
+        or (handoff.state is HandoffState.AGENT and handoff.agent == request["user"].username)
+    )
+    if handoff is None or not visible:
+        raise web.HTTPNotFound(text="no such conversation in the queue or with you")
+    return handoff
+
+
+async def _owned(deps: ConsoleDeps, request: web.Request) -> Handoff:
+    handoff = await _handoff(deps, request)
+    if handoff.state is not HandoffState.AGENT or handoff.agent != request["user"].username:
+        raise web.HTTPForbidden(text="claim the conversation first")
+    return handoff
+
+
+async def _fingerprint(deps: ConsoleDeps, handoff_id: str) -> str:
+    parts = [str(h.id) for h in await deps.desk.queue()]
+    if handoff_id.isdigit():
+        handoff = await deps.desk.get(int(handoff_id))
+        if handoff is not None:
+            transcript = await deps.history.transcript(handoff.request.conversation_id)
+            parts.append(f"{handoff.state}:{len(transcript)}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -1,0 +1,93 @@
+"""What an agent sees when taking over: the whole transcript, what the bot understood and why
+it handed over, the customer (company, tier, account manager) and their recent orders, with a
+summary line on top, so that the customer never has to repeat themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from crm_bridge.handoff import Handoff
+from orders.model import Customer, Order
+from orders.ports import OrderProvider, OrderSystemUnavailableError
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationInfo:
+    """Where and with whom the conversation is."""
+
+    conversation_id: int
+    channel: str
+    chat_id: str
+    display_name: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptEntry:
+    """One message, with what the bot made of it (customer messages) or who wrote it."""
+
+    direction: str  # "in" (customer) or "out" (bot or agent)
+    kind: str  # text, button, contact, agent, ...
+    text: str
+    intent: str | None
+    confidence: float | None
+    at: datetime
+
+
+class ConversationHistory(Protocol):
+    """Read access to conversations for the console, and the agent's replies into them."""
+
+    async def conversation(self, conversation_id: int) -> ConversationInfo | None:
+        """Channel, chat and contact of a conversation."""
+        ...
+
+    async def transcript(self, conversation_id: int) -> list[TranscriptEntry]:
+        """Every message, oldest first."""
+        ...
+
+    async def record_agent_reply(
+        self, conversation_id: int, text: str, channel_message_id: str
+    ) -> None:
+        """An agent's message, as the channel accepted it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ContextPacket:
+    """Everything about a handed-over conversation, summary first."""
+
+    handoff: Handoff
+    conversation: ConversationInfo
+    transcript: list[TranscriptEntry]
+    customer: Customer | None
+    recent_orders: list[Order]
+
+    @property
+    def who(self) -> str:
+        """The summary line's subject: "Schreinerei Holzmann GmbH (A, Jonas Weber)", or the
+        contact's name while they are not verified as a customer."""
+        if self.customer is not None:
+            manager = self.customer.account_manager
+            details = f"{self.customer.tier}, {manager}" if manager else self.customer.tier
+            return f"{self.customer.company} ({details})"
+        return self.conversation.display_name or self.conversation.chat_id
+
+
+async def build_context_packet(
+    handoff: Handoff, history: ConversationHistory, orders: OrderProvider
+) -> ContextPacket | None:
+    """The packet for one handoff (None if its conversation is gone)."""
+    info = await history.conversation(handoff.request.conversation_id)
+    if info is None:
+        return None
+    transcript = await history.transcript(info.conversation_id)
+    customer, recent = None, []
+    number = handoff.request.customer_number
+    try:
+        customer = await orders.customer(number) if number else None
+        recent = await orders.recent_orders(number) if number else []
+    except OrderSystemUnavailableError:
+        pass  # the agent still gets the conversation; the order system may come back
+    return ContextPacket(handoff, info, transcript, customer, recent)
