@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import signal
 import sys
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -125,6 +126,29 @@ async def set_telegram_webhook(token: str, api_url: str, url: str, secret: str) 
             secret_token=secret,
             allowed_updates=["message", "callback_query", "my_chat_member"],
         )
+
+
+DEMO_AGENT = "demo"
+
+
+async def demo_agent_login(settings: Settings) -> tuple[str, str] | None:
+    """Development only: a demo agent account, so that a new user can open the agent console
+    right away. Its password is made up once and kept in the data directory (readable by the
+    owner only); None in production or if the account exists but its password file is gone."""
+    if not settings.is_development:
+        return None
+    saved = settings.data_dir / "demo-agent-password.txt"
+    if saved.exists():
+        return DEMO_AGENT, saved.read_text(encoding="utf-8").strip()
+    password = secrets.token_urlsafe(12)
+    try:
+        await create_user(settings, DEMO_AGENT, "Demo Agent", password, Role.AGENT, "de")
+    except ValueError:
+        return None
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.touch(mode=0o600)
+    saved.write_text(password, encoding="utf-8")
+    return DEMO_AGENT, password
 
 
 async def create_user(
