@@ -1,0 +1,165 @@
+"""The agent console's routes on a small app: who may see and do what (staff login from
+bot/web/auth.py, handoffs in memory, the transcript in SQLite, replies recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.conversations import Understanding
+from bot.keys import Keys
+from bot.messages import Channel, InboundKind, InboundMessage
+from bot.storage.conversation_store import SqlConversationStore
+from bot.storage.database import SessionFactory
+from bot.web.auth import Role, UserStore, setup_auth
+from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
+from crm_bridge.adapters.sql_history import SqlConversationHistory
+from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
+from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
+from handlers.texts import text
+from orders.demo_data import load_customers, load_orders
+from orders.memory_provider import MemoryOrderProvider
+from tests.fakes import RecordingSender
+from tests.unit.test_auth import CSRF_FIELD, FAST_HASHER, PASSWORD, Client, login
+
+KEYS = Keys(prefix="consoletest")
+
+
+def customer_says(message_id: str, body: str) -> InboundMessage:
+    """A Telegram message of the waiting customer."""
+    return InboundMessage(Channel.TELEGRAM, message_id, "4711", "4711", InboundKind.TEXT, body)
+
+
+class Console:
+    """A console app with two agents and an editor, and one queued customer."""
+
+    def __init__(self, desk: MemoryHandoffDesk, sender: RecordingSender, handoff: Handoff):
+        self.desk, self.sender, self.handoff = desk, sender, handoff
+        self.clients: list[Client] = []
+
+
+@pytest.fixture
+async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncIterator[Console]:
+    """The console with a verified customer waiting (Schreinerei Holzmann)."""
+    users = UserStore(sessions, FAST_HASHER)
+    for name, role in (("anna", Role.AGENT), ("ben", Role.AGENT), ("erik", Role.EDITOR)):
+        await users.create(name, name.title(), PASSWORD, role)
+    store = SqlConversationStore(sessions)
+    state = await store.open(customer_says("m0", "<script>window.pwned=1</script>"))
+    await store.record_inbound(
+        state, customer_says("m0", "<script>window.pwned=1</script>"), Understanding()
+    )
+    await store.record_inbound(
+        state, customer_says("m1", "Hilfe!"), Understanding("human_handoff", 0.93)
+    )
+    desk, sender = MemoryHandoffDesk(), RecordingSender()
+    handoff = await desk.request(
+        HandoffRequest(
+            state.conversation_id,
+            "m1",
+            HandoffReason.REQUESTED,
+            "de",
+            callback=False,
+            customer_number="K10001",
+            tier="A",
+        )
+    )
+    app = web.Application()
+    setup_auth(app, lambda: users, lambda: redis, KEYS, secure_cookies=False)
+    setup_console(app)
+    app[CONSOLE] = ConsoleDeps(
+        desk,
+        SqlConversationHistory(sessions),
+        MemoryOrderProvider(load_customers(), load_orders()),
+        {Channel.TELEGRAM: sender},
+    )
+    console = Console(desk, sender, handoff)
+    async with AsyncExitStack() as stack:
+        console.clients = [
+            await stack.enter_async_context(TestClient(TestServer(app))) for _ in range(3)
+        ]
+        for client, name in zip(console.clients, ("anna", "ben", "erik"), strict=True):
+            await login(client, name)
+        yield console
+
+
+async def csrf(client: Client, path: str = "/agent") -> str:
+    """The CSRF token the page's forms carry."""
+    match = CSRF_FIELD.search(await (await client.get(path)).text())
+    assert match is not None
+    return match[1]
+
+
+async def test_the_queue_shows_the_waiting_customer_with_the_summary(console: Console) -> None:
+    anna = console.clients[0]
+    page = await (await anna.get("/agent")).text()
+    assert "Schreinerei Holzmann GmbH (A, Jonas Weber) · Kunde möchte einen Menschen" in page
+    assert "Hilfe!" in page
+
+
+async def test_an_editor_may_not_use_the_agent_console(console: Console) -> None:
+    erik = console.clients[2]
+    assert (await erik.get("/agent")).status == 403
+
+
+async def test_the_first_claim_wins_and_others_no_longer_see_the_conversation(
+    console: Console,
+) -> None:
+    anna, ben = console.clients[:2]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    claimed = await anna.post(
+        f"{path}/claim", data={"csrf": await csrf(anna)}, allow_redirects=False
+    )
+    assert claimed.headers["Location"] == path
+    late = await ben.post(f"{path}/claim", data={"csrf": await csrf(ben)}, allow_redirects=False)
+    assert late.headers["Location"] == "/agent?taken=1"
+    assert (await ben.get(path)).status == 404
+    page = await (await anna.get(path)).text()
+    assert "human_handoff 0.93" in page
+    assert "KR-204815" in page  # the customer's recent orders
+
+
+async def test_replying_needs_the_claim_and_reaches_the_customer(console: Console) -> None:
+    anna, ben = console.clients[:2]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    unclaimed = await anna.post(f"{path}/reply", data={"csrf": await csrf(anna), "text": "Hi"})
+    assert unclaimed.status == 403
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    forged = await anna.post(f"{path}/reply", data={"text": "ohne Token"})
+    assert forged.status == 403
+    sent = await anna.post(
+        f"{path}/reply", data={"csrf": await csrf(anna), "text": "Ich bin für Sie da."}
+    )
+    assert sent.status == 200
+    assert console.sender.texts == ["Ich bin für Sie da."]
+    assert "Ich bin für Sie da." in await sent.text()  # in the transcript
+    foreign = await ben.post(f"{path}/reply", data={"csrf": await csrf(ben), "text": "x"})
+    assert foreign.status == 404
+
+
+async def test_resolving_hands_back_and_asks_for_stars(console: Console) -> None:
+    anna = console.clients[0]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    done = await anna.post(
+        f"{path}/resolve", data={"csrf": await csrf(anna)}, allow_redirects=False
+    )
+    assert done.headers["Location"] == "/agent"
+    prompt = console.sender.sent[-1][1]
+    assert prompt.text == text("rating_prompt", "de")
+    assert [b.payload for b in prompt.buttons] == [f"rate:{n}" for n in range(1, 6)]
+    assert await console.desk.open_handoff(console.handoff.request.conversation_id) is None
+
+
+async def test_markup_a_customer_typed_is_shown_as_text(console: Console) -> None:
+    anna = console.clients[0]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    page = await (await anna.get(path)).text()
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
+    assert "<script>window" not in page
