@@ -239,6 +239,7 @@ def create_app(settings: Settings) -> web.Application:
                     history=SqlConversationHistory(res.sessions),
                     orders=order_provider(settings, res.sessions, res.http),
                     senders=staff_senders(settings, senders),
+                    faq=res.faq,
                 )
                 yield
 

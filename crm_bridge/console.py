@@ -19,6 +19,8 @@ from bot.web.auth import Role, require_role
 from bot.web.templates import render
 from crm_bridge.context_packet import ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
+from faq.model import FaqEntryData
+from faq.ports import FaqRepository
 from handlers.payloads import rating_payload
 from handlers.texts import text
 from orders.ports import OrderProvider
@@ -34,6 +36,7 @@ class ConsoleDeps:
     history: ConversationHistory
     orders: OrderProvider
     senders: Mapping[Channel, ReplySender]
+    faq: FaqRepository  # the bot's answers, reusable as canned replies
 
 
 CONSOLE = web.AppKey("console", ConsoleDeps)
@@ -103,7 +106,19 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     if packet is None:
         raise web.HTTPNotFound(text="conversation not found")
     mine = handoff.state is HandoffState.AGENT and handoff.agent == request["user"].username
-    return render(request, "agent_conversation.html", packet=packet, mine=mine)
+    search = request.query.get("q", "").strip()
+    language = handoff.request.language
+    canned = await _canned_replies(deps.faq, language, search) if search else []
+    inserted = await deps.faq.get(request.query.get("insert", ""), language)
+    return render(
+        request,
+        "agent_conversation.html",
+        packet=packet,
+        mine=mine,
+        search=search,
+        canned=canned,
+        draft=inserted.answer if inserted else "",
+    )
 
 
 @require_role(Role.AGENT)
@@ -127,6 +142,18 @@ async def resolve(request: web.Request) -> web.StreamResponse:
         stars = tuple(Button("⭐" * n, rating_payload(n)) for n in range(1, 6))
         await _send(deps, handoff, Reply(text("rating_prompt", language), stars))
     raise web.HTTPSeeOther("/agent")
+
+
+async def _canned_replies(faq: FaqRepository, language: str, search: str) -> list[FaqEntryData]:
+    """FAQ answers in the customer's language whose question, answer or examples mention
+    every searched word."""
+    words = search.casefold().split()
+    found = []
+    for entry in await faq.all_entries():
+        haystack = " ".join((entry.question, entry.answer, *entry.examples)).casefold()
+        if entry.language == language and all(word in haystack for word in words):
+            found.append(entry)
+    return found[:10]
 
 
 async def _send(deps: ConsoleDeps, handoff: Handoff, message: Reply, agent_text: str = "") -> None:

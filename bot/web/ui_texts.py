@@ -88,4 +88,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "status.delivered": {"de": "zugestellt", "en": "delivered"},
     "status.backordered": {"de": "Lieferrückstand", "en": "backordered"},
     "status.cancelled": {"de": "storniert", "en": "cancelled"},
+    "conversation.canned": {"de": "FAQ-Antwort einfügen", "en": "Insert an FAQ answer"},
+    "conversation.canned_hint": {"de": "z. B. Skonto", "en": "e.g. discount"},
+    "conversation.search": {"de": "Suchen", "en": "Search"},
+    "conversation.canned_none": {"de": "Keine passende Antwort.", "en": "No matching answer."},
 }

@@ -21,6 +21,8 @@ from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
 from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
+from faq.memory_store import MemoryFaqRepository
+from faq.seed import load_faq_file
 from handlers.texts import text
 from orders.demo_data import load_customers, load_orders
 from orders.memory_provider import MemoryOrderProvider
@@ -77,6 +79,7 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
         SqlConversationHistory(sessions),
         MemoryOrderProvider(load_customers(), load_orders()),
         {Channel.TELEGRAM: sender},
+        MemoryFaqRepository(load_faq_file()),
     )
     console = Console(desk, sender, handoff)
     async with AsyncExitStack() as stack:
@@ -163,3 +166,16 @@ async def test_markup_a_customer_typed_is_shown_as_text(console: Console) -> Non
     page = await (await anna.get(path)).text()
     assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in page
     assert "<script>window" not in page
+
+
+async def test_an_faq_answer_can_be_found_and_put_into_the_reply(console: Console) -> None:
+    anna = console.clients[0]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    found = await (await anna.get(path, params={"q": "skonto"})).text()
+    assert f"{path}?insert=payment_methods" in found
+    drafted = await (await anna.get(path, params={"insert": "payment_methods"})).text()
+    answer = next(
+        e.answer for e in load_faq_file() if (e.slug, e.language) == ("payment_methods", "de")
+    )
+    assert answer.splitlines()[1] in drafted  # the German answer, ready to edit and send
