@@ -240,6 +240,7 @@ def create_app(settings: Settings) -> web.Application:
                     orders=order_provider(settings, res.sessions, res.http),
                     senders=staff_senders(settings, senders),
                     faq=res.faq,
+                    staff=UserStore(res.sessions),
                 )
                 yield
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.errors import DeliveryError
 from bot.messages import Button, Channel, Reply
 from bot.senders import ReplySender, deliver_with_retry
-from bot.web.auth import Role, require_role
+from bot.web.auth import Role, UserStore, require_role
 from bot.web.templates import render
 from crm_bridge.context_packet import ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
@@ -37,6 +37,7 @@ class ConsoleDeps:
     orders: OrderProvider
     senders: Mapping[Channel, ReplySender]
     faq: FaqRepository  # the bot's answers, reusable as canned replies
+    staff: UserStore  # colleagues to transfer a conversation to
 
 
 CONSOLE = web.AppKey("console", ConsoleDeps)
@@ -50,18 +51,24 @@ def setup_console(app: web.Application) -> None:
     app.router.add_get("/agent/handoffs/{handoff_id:\\d+}", conversation_page)
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/reply", reply)
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/resolve", resolve)
+    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/transfer", transfer)
+    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/note", note)
 
 
 @require_role(Role.AGENT)
 async def queue_page(request: web.Request) -> web.StreamResponse:
     """Waiting customers, best served first, and the agent's own conversations."""
     deps = request.app[CONSOLE]
-    queued = await deps.desk.queue()
-    packets = [await build_context_packet(h, deps.history, deps.orders) for h in queued]
+    waiting = [
+        await build_context_packet(h, deps.history, deps.orders) for h in await deps.desk.queue()
+    ]
+    mine = await deps.desk.claimed_by(request["user"].username)
+    own = [await build_context_packet(h, deps.history, deps.orders) for h in mine]
     return render(
         request,
         "agent_queue.html",
-        waiting=[p for p in packets if p is not None],
+        waiting=[p for p in waiting if p is not None],
+        own=[p for p in own if p is not None],
         request_taken="taken" in request.query,
     )
 
@@ -75,10 +82,11 @@ async def events(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
     )
     await response.prepare(request)
-    seen = await _fingerprint(deps, handoff_id)
+    agent = request["user"].username
+    seen = await _fingerprint(deps, agent, handoff_id)
     while True:
         await asyncio.sleep(EVENT_INTERVAL_SECONDS)
-        now = await _fingerprint(deps, handoff_id)
+        now = await _fingerprint(deps, agent, handoff_id)
         message = b"event: update\ndata: {}\n\n" if now != seen else b": still here\n\n"
         seen = now
         try:
@@ -118,6 +126,11 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         search=search,
         canned=canned,
         draft=inserted.answer if inserted else "",
+        colleagues=[
+            colleague
+            for colleague in await deps.staff.with_role(Role.AGENT)
+            if colleague.username != request["user"].username
+        ],
     )
 
 
@@ -141,6 +154,31 @@ async def resolve(request: web.Request) -> web.StreamResponse:
         language = handoff.request.language
         stars = tuple(Button("⭐" * n, rating_payload(n)) for n in range(1, 6))
         await _send(deps, handoff, Reply(text("rating_prompt", language), stars))
+    raise web.HTTPSeeOther("/agent")
+
+
+@require_role(Role.AGENT)
+async def note(request: web.Request) -> web.StreamResponse:
+    """An internal note for colleagues (e.g. before a transfer); the customer never sees it."""
+    deps = request.app[CONSOLE]
+    handoff = await _owned(deps, request)
+    body = str((await request.post()).get("text", "")).strip()
+    if body:
+        author = request["user"].display_name
+        await deps.history.add_note(handoff.request.conversation_id, author, body[:4000])
+    raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}")
+
+
+@require_role(Role.AGENT)
+async def transfer(request: web.Request) -> web.StreamResponse:
+    """Give the conversation to a colleague (who then finds it under their conversations)."""
+    deps = request.app[CONSOLE]
+    handoff = await _owned(deps, request)
+    to_agent = str((await request.post()).get("to", ""))
+    colleagues = {user.username for user in await deps.staff.with_role(Role.AGENT)}
+    if to_agent not in colleagues:
+        raise web.HTTPBadRequest(text="no such colleague")
+    await deps.desk.transfer(handoff.id, request["user"].username, to_agent)
     raise web.HTTPSeeOther("/agent")
 
 
@@ -188,8 +226,9 @@ async def _owned(deps: ConsoleDeps, request: web.Request) -> Handoff:
     return handoff
 
 
-async def _fingerprint(deps: ConsoleDeps, handoff_id: str) -> str:
+async def _fingerprint(deps: ConsoleDeps, agent: str, handoff_id: str) -> str:
     parts = [str(h.id) for h in await deps.desk.queue()]
+    parts += [f"mine:{h.id}" for h in await deps.desk.claimed_by(agent)]
     if handoff_id.isdigit():
         handoff = await deps.desk.get(int(handoff_id))
         if handoff is not None:

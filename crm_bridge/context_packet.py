@@ -28,8 +28,8 @@ class ConversationInfo:
 class TranscriptEntry:
     """One message, with what the bot made of it (customer messages) or who wrote it."""
 
-    direction: str  # "in" (customer) or "out" (bot or agent)
-    kind: str  # text, button, contact, agent, ...
+    direction: str  # "in" (customer), "out" (bot or agent) or "note" (staff only)
+    kind: str  # text, button, contact, agent, note, ...
     text: str
     intent: str | None
     confidence: float | None
@@ -51,6 +51,10 @@ class ConversationHistory(Protocol):
         self, conversation_id: int, text: str, channel_message_id: str
     ) -> None:
         """An agent's message, as the channel accepted it."""
+        ...
+
+    async def add_note(self, conversation_id: int, author: str, text: str) -> None:
+        """An internal note: in the transcript for staff, never sent to the customer."""
         ...
 
 

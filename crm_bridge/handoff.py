@@ -85,6 +85,10 @@ class HandoffDesk(Protocol):
         """An agent takes a queued conversation; False if it was not queued (any more)."""
         ...
 
+    async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
+        """Hand a claimed conversation to a colleague; False unless `from_agent` has it."""
+        ...
+
     async def resolve(self, handoff_id: int) -> bool:
         """The agent is done and the bot answers again; False unless an agent had it."""
         ...

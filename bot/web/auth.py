@@ -128,6 +128,13 @@ class UserStore:
                 await session.execute(statement.values(password_hash=new_hash))
         return _staff(record)
 
+    async def with_role(self, role: Role) -> list[StaffUser]:
+        """Everyone who may act in that role (admins count for every role), by name."""
+        async with self._sessions() as session:
+            records = await session.scalars(select(UserRecord).order_by(UserRecord.display_name))
+            staff = [_staff(record) for record in records]
+        return [user for user in staff if user.role.allows(role)]
+
     async def get(self, user_id: int) -> StaffUser | None:
         """The account with this id, if it still exists."""
         async with self._sessions() as session:

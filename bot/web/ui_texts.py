@@ -92,4 +92,13 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "conversation.canned_hint": {"de": "z. B. Skonto", "en": "e.g. discount"},
     "conversation.search": {"de": "Suchen", "en": "Search"},
     "conversation.canned_none": {"de": "Keine passende Antwort.", "en": "No matching answer."},
+    "queue.mine": {"de": "Meine Gespräche", "en": "My conversations"},
+    "queue.waiting": {"de": "Wartende Kunden", "en": "Waiting customers"},
+    "conversation.transfer_to": {"de": "An Kollegen übergeben:", "en": "Transfer to:"},
+    "conversation.transfer": {"de": "Übergeben", "en": "Transfer"},
+    "conversation.note": {
+        "de": "Interne Notiz (sieht nur das Team)",
+        "en": "Internal note (staff only)",
+    },
+    "conversation.add_note": {"de": "Notiz speichern", "en": "Save note"},
 }

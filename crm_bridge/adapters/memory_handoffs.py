@@ -56,6 +56,18 @@ class MemoryHandoffDesk:
         self.handoffs[handoff_id] = replace(handoff, state=HandoffState.AGENT, agent=agent)
         return True
 
+    async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
+        """An agent's -> a colleague's."""
+        handoff = self.handoffs.get(handoff_id)
+        if (
+            handoff is None
+            or handoff.state is not HandoffState.AGENT
+            or handoff.agent != from_agent
+        ):
+            return False
+        self.handoffs[handoff_id] = replace(handoff, agent=to_agent)
+        return True
+
     async def resolve(self, handoff_id: int) -> bool:
         """An agent's -> resolved."""
         handoff = self.handoffs.get(handoff_id)

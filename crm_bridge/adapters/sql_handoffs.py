@@ -114,6 +114,21 @@ class SqlHandoffDesk:
             await self._set_mode(session, conversation_id, HandoffState.AGENT)
             return True
 
+    async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
+        """An agent's -> a colleague's (only from the agent who has it)."""
+        async with self._sessions.begin() as session:
+            moved = await session.execute(
+                update(HandoffRecord)
+                .where(
+                    HandoffRecord.id == handoff_id,
+                    HandoffRecord.state == HandoffState.AGENT.value,
+                    HandoffRecord.agent == from_agent,
+                )
+                .values(agent=to_agent)
+                .returning(HandoffRecord.id)
+            )
+            return moved.scalar_one_or_none() is not None
+
     async def resolve(self, handoff_id: int) -> bool:
         """An agent's -> resolved; the bot answers the conversation again."""
         async with self._sessions.begin() as session:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import SessionFactory
-from bot.storage.models import Contact, Conversation, Message
+from bot.storage.models import Contact, Conversation, Message, NoteRecord
 from crm_bridge.context_packet import ConversationInfo, TranscriptEntry
 
 
@@ -40,24 +40,41 @@ class SqlConversationHistory:
             )
 
     async def transcript(self, conversation_id: int) -> list[TranscriptEntry]:
-        """Oldest first."""
+        """Messages and notes, oldest first."""
         async with self._sessions() as session:
-            rows = await session.scalars(
+            messages = await session.scalars(
                 select(Message)
                 .where(Message.conversation_id == conversation_id)
                 .order_by(Message.id)
             )
-            return [
+            entries = [
                 TranscriptEntry(
                     row.direction,
                     row.kind,
                     row.text,
                     row.intent,
                     row.confidence,
-                    row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC),
+                    _utc(row.created_at),
                 )
-                for row in rows
+                for row in messages
             ]
+            notes = await session.scalars(
+                select(NoteRecord)
+                .where(NoteRecord.conversation_id == conversation_id)
+                .order_by(NoteRecord.id)
+            )
+            entries += [
+                TranscriptEntry(
+                    "note", "note", f"{n.author}: {n.text}", None, None, _utc(n.created_at)
+                )
+                for n in notes
+            ]
+        return sorted(entries, key=lambda entry: entry.at)  # stable: messages keep their order
+
+    async def add_note(self, conversation_id: int, author: str, text: str) -> None:
+        """Stored apart from the messages, so nothing can ever send it."""
+        async with self._sessions.begin() as session:
+            session.add(NoteRecord(conversation_id=conversation_id, author=author, text=text))
 
     async def record_agent_reply(
         self, conversation_id: int, text: str, channel_message_id: str
@@ -76,3 +93,8 @@ class SqlConversationHistory:
                 )
         except IntegrityError:
             return  # recorded already (the same channel message id)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

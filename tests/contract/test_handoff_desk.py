@@ -140,3 +140,16 @@ async def test_the_conversation_mode_follows_the_handoff(sessions: SessionFactor
     assert await mode() == "agent"
     await desk.resolve(handoff.id)
     assert await mode() == "bot"
+
+
+async def test_a_claimed_conversation_moves_to_a_colleague(
+    desk: HandoffDesk, new_conversation: NewConversation
+) -> None:
+    conversation = await new_conversation()
+    handoff = await desk.request(asking(conversation))
+    assert not await desk.transfer(handoff.id, "anna", "ben")  # nobody has it yet
+    await desk.claim(handoff.id, "anna")
+    assert not await desk.transfer(handoff.id, "carl", "ben")  # not carl's to give
+    assert await desk.transfer(handoff.id, "anna", "ben")
+    assert [h.id for h in await desk.claimed_by("ben")] == [handoff.id]
+    assert await desk.claimed_by("anna") == []

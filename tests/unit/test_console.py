@@ -80,6 +80,7 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
         MemoryOrderProvider(load_customers(), load_orders()),
         {Channel.TELEGRAM: sender},
         MemoryFaqRepository(load_faq_file()),
+        users,
     )
     console = Console(desk, sender, handoff)
     async with AsyncExitStack() as stack:
@@ -179,3 +180,31 @@ async def test_an_faq_answer_can_be_found_and_put_into_the_reply(console: Consol
         e.answer for e in load_faq_file() if (e.slug, e.language) == ("payment_methods", "de")
     )
     assert answer.splitlines()[1] in drafted  # the German answer, ready to edit and send
+
+
+async def test_a_conversation_is_transferred_to_a_colleague(console: Console) -> None:
+    anna, ben = console.clients[:2]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    page = await (await anna.get(path)).text()
+    assert '<option value="ben">Ben</option>' in page
+    assert '<option value="erik">' not in page  # an editor does not answer customers
+    refused = await anna.post(f"{path}/transfer", data={"csrf": await csrf(anna), "to": "erik"})
+    assert refused.status == 400
+    await anna.post(f"{path}/transfer", data={"csrf": await csrf(anna), "to": "ben"})
+    assert (await anna.get(path)).status == 404
+    assert f'href="{path}"' in await (await ben.get("/agent")).text()  # under "my conversations"
+    sent = await ben.post(f"{path}/reply", data={"csrf": await csrf(ben), "text": "Ben hier."})
+    assert sent.status == 200
+    assert console.sender.texts == ["Ben hier."]
+
+
+async def test_an_internal_note_is_for_staff_only(console: Console) -> None:
+    anna, ben = console.clients[:2]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    await anna.post(f"{path}/note", data={"csrf": await csrf(anna), "text": "Kunde ist ungeduldig"})
+    assert "Anna: Kunde ist ungeduldig" in await (await anna.get(path)).text()
+    assert console.sender.sent == []  # nothing went to the customer
+    await anna.post(f"{path}/transfer", data={"csrf": await csrf(anna), "to": "ben"})
+    assert "Anna: Kunde ist ungeduldig" in await (await ben.get(path)).text()
