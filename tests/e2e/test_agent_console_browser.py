@@ -71,7 +71,9 @@ async def test_an_agent_takes_over_replies_and_hands_back(
     )
     assert len(stack.standin.bot_messages(customer.chat_id)) == bot_messages
 
-    await page.locator("textarea[name=text]").fill("Guten Tag, ich kümmere mich um Ihre Lieferung.")
+    await page.get_by_role("textbox", name="Antwort an den Kunden").fill(
+        "Guten Tag, ich kümmere mich um Ihre Lieferung."
+    )
     await page.get_by_role("button", name="Senden").click()
     await wait_for(
         lambda: (
