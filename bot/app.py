@@ -241,6 +241,7 @@ def create_app(settings: Settings) -> web.Application:
                     senders=staff_senders(settings, senders),
                     faq=res.faq,
                     staff=UserStore(res.sessions),
+                    key_account_minutes=settings.key_account_first_minutes,
                 )
                 yield
 

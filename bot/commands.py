@@ -129,6 +129,9 @@ async def set_telegram_webhook(token: str, api_url: str, url: str, secret: str) 
 
 
 DEMO_AGENT = "demo"
+# The account manager of the simulator's customer (Schreinerei Holzmann, a key account), so
+# that the demo agent is offered that customer first, as the real account manager would be.
+DEMO_AGENT_NAME = "Jonas Weber"
 
 
 async def demo_agent_login(settings: Settings) -> tuple[str, str] | None:
@@ -142,7 +145,7 @@ async def demo_agent_login(settings: Settings) -> tuple[str, str] | None:
         return DEMO_AGENT, saved.read_text(encoding="utf-8").strip()
     password = secrets.token_urlsafe(12)
     try:
-        await create_user(settings, DEMO_AGENT, "Demo Agent", password, Role.AGENT, "de")
+        await create_user(settings, DEMO_AGENT, DEMO_AGENT_NAME, password, Role.AGENT, "de")
     except ValueError:
         return None
     saved.parent.mkdir(parents=True, exist_ok=True)

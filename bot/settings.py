@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     business_timezone: str = "Europe/Berlin"
     business_holiday_region: str = "HE"  # German state whose public holidays are closed
     business_closed_days: list[date] = Field(default_factory=list)  # e.g. ["2026-12-24"]
+    # A key account (tier A with an account manager) is offered to the agent whose display
+    # name is the account manager's for this long before every agent sees it.
+    key_account_first_minutes: float = Field(default=5.0, ge=0.0)
 
     dedup_ttl_seconds: int = 2 * 24 * 3600  # Telegram redelivers for about a day
     conversation_lock_seconds: int = 60

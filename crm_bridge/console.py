@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -23,7 +24,7 @@ from faq.model import FaqEntryData
 from faq.ports import FaqRepository
 from handlers.payloads import rating_payload
 from handlers.texts import text
-from orders.ports import OrderProvider
+from orders.ports import OrderProvider, OrderSystemUnavailableError
 
 EVENT_INTERVAL_SECONDS = 2.0
 
@@ -38,6 +39,10 @@ class ConsoleDeps:
     senders: Mapping[Channel, ReplySender]
     faq: FaqRepository  # the bot's answers, reusable as canned replies
     staff: UserStore  # colleagues to transfer a conversation to
+    # A key account (tier A with an account manager) waits this long for its account
+    # manager before every agent sees it.
+    key_account_minutes: float = 5.0
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
 CONSOLE = web.AppKey("console", ConsoleDeps)
@@ -59,9 +64,8 @@ def setup_console(app: web.Application) -> None:
 async def queue_page(request: web.Request) -> web.StreamResponse:
     """Waiting customers, best served first, and the agent's own conversations."""
     deps = request.app[CONSOLE]
-    waiting = [
-        await build_context_packet(h, deps.history, deps.orders) for h in await deps.desk.queue()
-    ]
+    offered = [h for h in await deps.desk.queue() if await _offered_to(request, h)]
+    waiting = [await build_context_packet(h, deps.history, deps.orders) for h in offered]
     mine = await deps.desk.claimed_by(request["user"].username)
     own = [await build_context_packet(h, deps.history, deps.orders) for h in mine]
     return render(
@@ -99,10 +103,14 @@ async def events(request: web.Request) -> web.StreamResponse:
 async def claim(request: web.Request) -> web.StreamResponse:
     """Take a waiting customer (the first click wins)."""
     deps = request.app[CONSOLE]
-    handoff_id = int(request.match_info["handoff_id"])
-    if not await deps.desk.claim(handoff_id, request["user"].username):
+    handoff = await deps.desk.get(int(request.match_info["handoff_id"]))
+    if handoff is None or handoff.state is not HandoffState.QUEUED:
         raise web.HTTPSeeOther("/agent?taken=1")
-    raise web.HTTPSeeOther(f"/agent/handoffs/{handoff_id}")
+    if not await _offered_to(request, handoff):
+        raise web.HTTPNotFound(text="reserved for the customer's account manager")
+    if not await deps.desk.claim(handoff.id, request["user"].username):
+        raise web.HTTPSeeOther("/agent?taken=1")
+    raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}")
 
 
 @require_role(Role.AGENT)
@@ -211,12 +219,32 @@ async def _send(deps: ConsoleDeps, handoff: Handoff, message: Reply, agent_text:
 async def _handoff(deps: ConsoleDeps, request: web.Request) -> Handoff:
     handoff = await deps.desk.get(int(request.match_info["handoff_id"]))
     visible = handoff is not None and (
-        handoff.state is HandoffState.QUEUED
+        (handoff.state is HandoffState.QUEUED and await _offered_to(request, handoff))
         or (handoff.state is HandoffState.AGENT and handoff.agent == request["user"].username)
     )
     if handoff is None or not visible:
         raise web.HTTPNotFound(text="no such conversation in the queue or with you")
     return handoff
+
+
+async def _offered_to(request: web.Request, handoff: Handoff) -> bool:
+    """Whether this agent may see and take a waiting customer now: a key account is offered
+    to its account manager first, everyone else after `key_account_minutes`."""
+    deps = request.app[CONSOLE]
+    waited = deps.clock() - handoff.requested_at
+    number = handoff.request.customer_number
+    if (
+        handoff.request.tier != "A"
+        or not number
+        or waited >= timedelta(minutes=deps.key_account_minutes)
+    ):
+        return True
+    try:
+        customer = await deps.orders.customer(number)
+    except OrderSystemUnavailableError:
+        return True  # nobody can tell who the manager is: serve the customer
+    manager = customer.account_manager if customer else ""
+    return not manager or manager == request["user"].display_name
 
 
 async def _owned(deps: ConsoleDeps, request: web.Request) -> Handoff:

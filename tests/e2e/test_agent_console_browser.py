@@ -29,7 +29,7 @@ async def create_agent(stack: Stack, username: str) -> None:
     """An agent account, as `servicebot users create` makes it."""
     engine = create_engine(stack.settings.effective_database_url)
     await UserStore(session_factory(engine)).create(
-        username, "Anna Agentin", PASSWORD, Role.AGENT, "de"
+        username, "Jonas Weber", PASSWORD, Role.AGENT, "de"
     )
     await engine.dispose()
 
@@ -37,11 +37,11 @@ async def create_agent(stack: Stack, username: str) -> None:
 async def test_an_agent_takes_over_replies_and_hands_back(
     stack: Stack, browser: Browser, screenshot_dir: Path
 ) -> None:
-    await create_agent(stack, "anna")
+    await create_agent(stack, "jonas")  # the account manager of the key account below
     context = await browser.new_context(locale="de-DE", viewport={"width": 1024, "height": 768})
     page = await context.new_page()
     await page.goto(f"{stack.base_url}/agent")
-    await page.locator("input[name=username]").fill("anna")
+    await page.locator("input[name=username]").fill("jonas")
     await page.locator("input[name=password]").fill(PASSWORD)
     await page.locator("form button[type=submit]").click()
     await expect(page.locator("h1")).to_have_text("Warteschlange")

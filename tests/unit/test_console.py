@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
 import pytest
 import redis.asyncio as aioredis
@@ -43,6 +44,8 @@ class Console:
     def __init__(self, desk: MemoryHandoffDesk, sender: RecordingSender, handoff: Handoff):
         self.desk, self.sender, self.handoff = desk, sender, handoff
         self.clients: list[Client] = []
+        # Past the key-account reservation unless a test turns the clock back.
+        self.now = handoff.requested_at + timedelta(minutes=10)
 
 
 @pytest.fixture
@@ -51,6 +54,7 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
     users = UserStore(sessions, FAST_HASHER)
     for name, role in (("anna", Role.AGENT), ("ben", Role.AGENT), ("erik", Role.EDITOR)):
         await users.create(name, name.title(), PASSWORD, role)
+    await users.create("jonas", "Jonas Weber", PASSWORD, Role.AGENT)  # K10001's manager
     store = SqlConversationStore(sessions)
     state = await store.open(customer_says("m0", "<script>window.pwned=1</script>"))
     await store.record_inbound(
@@ -81,15 +85,16 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
         {Channel.TELEGRAM: sender},
         MemoryFaqRepository(load_faq_file()),
         users,
+        clock=lambda: harness.now,
     )
-    console = Console(desk, sender, handoff)
+    harness = Console(desk, sender, handoff)
     async with AsyncExitStack() as stack:
-        console.clients = [
-            await stack.enter_async_context(TestClient(TestServer(app))) for _ in range(3)
+        harness.clients = [
+            await stack.enter_async_context(TestClient(TestServer(app))) for _ in range(4)
         ]
-        for client, name in zip(console.clients, ("anna", "ben", "erik"), strict=True):
+        for client, name in zip(harness.clients, ("anna", "ben", "erik", "jonas"), strict=True):
             await login(client, name)
-        yield console
+        yield harness
 
 
 async def csrf(client: Client, path: str = "/agent") -> str:
@@ -208,3 +213,16 @@ async def test_an_internal_note_is_for_staff_only(console: Console) -> None:
     assert console.sender.sent == []  # nothing went to the customer
     await anna.post(f"{path}/transfer", data={"csrf": await csrf(anna), "to": "ben"})
     assert "Anna: Kunde ist ungeduldig" in await (await ben.get(path)).text()
+
+
+async def test_a_key_account_is_offered_to_its_account_manager_first(console: Console) -> None:
+    anna, jonas = console.clients[0], console.clients[3]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    console.now = console.handoff.requested_at + timedelta(minutes=1)
+    assert f"{path}/claim" not in await (await anna.get("/agent")).text()
+    early = await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    assert early.status == 404  # not hers to take yet
+    assert f"{path}/claim" in await (await jonas.get("/agent")).text()
+
+    console.now = console.handoff.requested_at + timedelta(minutes=6)
+    assert f"{path}/claim" in await (await anna.get("/agent")).text()
