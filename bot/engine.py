@@ -33,8 +33,6 @@ from nlu.decision import Action
 from nlu.reader import MessageReader
 from orders.ports import OrderProvider
 
-BUSINESS_TIMEZONE = ZoneInfo("Europe/Berlin")  # where "today" is for delivery dates
-
 log = structlog.get_logger(__name__)
 
 
@@ -156,7 +154,8 @@ class Engine:
                 self._redis, self._keys, key, message_id, self._config.verification_ttl
             ),
             now=now,
-            today=datetime.fromtimestamp(now, BUSINESS_TIMEZONE).date(),
+            # "Today" for delivery dates is the office's day.
+            today=datetime.fromtimestamp(now, ZoneInfo(self._business_hours.timezone)).date(),
             misses_in_a_row=await self._dialogue.misses_before(key, message_id),
             text=message.text,
             sender_phone=message.user_id if message.channel is Channel.WHATSAPP else None,
