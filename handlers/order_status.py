@@ -48,11 +48,12 @@ RECENT_ORDERS = 5
 async def answer_without_nlu(context: HandlerContext) -> list[Reply] | None:
     """The postal code the bot asked for, or an order number sent on its own (or when the
     bot asked for one): no intent model needed. None when the text is something else."""
+    code, order_id = as_postal_code(context.text), find_order_id(context.text)
+    if not (code or order_id):
+        return None  # most messages: no need to look at the verification state
     state = await context.verification.load()
-    code = as_postal_code(context.text)
     if code and state.awaiting is Awaiting.POSTAL_CODE:
         return await _guarded(context, lambda: _check_postal_code(code, state, context))
-    order_id = find_order_id(context.text)
     if order_id and (_only_an_order_id(context.text) or state.awaiting is Awaiting.ORDER_ID):
         return await show_order(order_id, context)
     return None

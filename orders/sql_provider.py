@@ -3,10 +3,12 @@ company's own, imported from its ERP's CSV export)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import SessionFactory
 from bot.storage.models import CustomerRecord, OrderRecord
@@ -48,37 +50,37 @@ class SqlOrderProvider:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
-    async def order(self, order_id: str) -> Order | None:
-        """The order, or None."""
+    @asynccontextmanager
+    async def _reading(self, what: str) -> AsyncIterator[AsyncSession]:
+        """A session whose database errors reach callers as an unavailable order system."""
         try:
             async with self._sessions() as session:
-                row = await session.get(OrderRecord, order_id)
-                return _order(row) if row else None
+                yield session
         except SQLAlchemyError as error:
-            raise OrderSystemUnavailableError("order lookup failed") from error
+            raise OrderSystemUnavailableError(f"{what} failed") from error
+
+    async def order(self, order_id: str) -> Order | None:
+        """The order, or None."""
+        async with self._reading("order lookup") as session:
+            row = await session.get(OrderRecord, order_id)
+            return _order(row) if row else None
 
     async def customer(self, number: str) -> Customer | None:
         """The customer, or None."""
-        try:
-            async with self._sessions() as session:
-                row = await session.get(CustomerRecord, number)
-                return _customer(row) if row else None
-        except SQLAlchemyError as error:
-            raise OrderSystemUnavailableError("customer lookup failed") from error
+        async with self._reading("customer lookup") as session:
+            row = await session.get(CustomerRecord, number)
+            return _customer(row) if row else None
 
     async def customer_by_phone(self, phone: str) -> Customer | None:
         """The customer with this phone number, compared as digits."""
         digits = normalise_phone(phone)
         if not digits:
             return None
-        try:
-            async with self._sessions() as session:
-                row = await session.scalar(
-                    select(CustomerRecord).where(CustomerRecord.phone_digits == digits).limit(1)
-                )
-                return _customer(row) if row else None
-        except SQLAlchemyError as error:
-            raise OrderSystemUnavailableError("customer lookup failed") from error
+        async with self._reading("customer lookup") as session:
+            row = await session.scalar(
+                select(CustomerRecord).where(CustomerRecord.phone_digits == digits).limit(1)
+            )
+            return _customer(row) if row else None
 
     async def recent_orders(self, customer_number: str, limit: int = 5) -> list[Order]:
         """Newest first."""
@@ -88,11 +90,8 @@ class SqlOrderProvider:
             .order_by(OrderRecord.created_at.desc(), OrderRecord.order_id.desc())
             .limit(limit)
         )
-        try:
-            async with self._sessions() as session:
-                return [_order(row) for row in await session.scalars(query)]
-        except SQLAlchemyError as error:
-            raise OrderSystemUnavailableError("order list failed") from error
+        async with self._reading("order list") as session:
+            return [_order(row) for row in await session.scalars(query)]
 
     async def is_empty(self) -> bool:
         """No customer loaded yet."""

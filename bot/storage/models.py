@@ -34,6 +34,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(stored: datetime) -> datetime:
+    """A timestamp as read back: SQLite returns it without its zone; it was written in UTC."""
+    return stored if stored.tzinfo else stored.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Declarative base with stable constraint names (needed for migrations)."""
 

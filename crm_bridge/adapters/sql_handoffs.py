@@ -3,13 +3,11 @@ in the same transaction (the console and analytics read it)."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import SessionFactory
-from bot.storage.models import Conversation, HandoffRecord, utcnow
+from bot.storage.models import Conversation, HandoffRecord, as_utc, utcnow
 from crm_bridge.handoff import (
     Handoff,
     HandoffReason,
@@ -32,11 +30,8 @@ def _handoff(row: HandoffRecord) -> Handoff:
         customer_number=row.customer_number,
         tier=row.tier,
     )
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    requested_at = row.requested_at
-    if requested_at.tzinfo is None:
-        requested_at = requested_at.replace(tzinfo=UTC)
-    return Handoff(row.id, request, HandoffState(row.state), row.position, requested_at, row.agent)
+    state = HandoffState(row.state)
+    return Handoff(row.id, request, state, row.position, as_utc(row.requested_at), row.agent)
 
 
 class SqlHandoffDesk:
@@ -98,21 +93,13 @@ class SqlHandoffDesk:
 
     async def claim(self, handoff_id: int, agent: str) -> bool:
         """Queued -> an agent's (one agent wins if two click at once)."""
-        async with self._sessions.begin() as session:
-            claimed = await session.execute(
-                update(HandoffRecord)
-                .where(
-                    HandoffRecord.id == handoff_id,
-                    HandoffRecord.state == HandoffState.QUEUED.value,
-                )
-                .values(state=HandoffState.AGENT.value, agent=agent, claimed_at=utcnow())
-                .returning(HandoffRecord.conversation_id)
-            )
-            conversation_id = claimed.scalar_one_or_none()
-            if conversation_id is None:
-                return False
-            await self._set_mode(session, conversation_id, HandoffState.AGENT)
-            return True
+        return await self._advance(
+            handoff_id,
+            HandoffState.QUEUED,
+            HandoffState.AGENT,
+            agent=agent,
+            claimed_at=utcnow(),
+        )
 
     async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
         """An agent's -> a colleague's (only from the agent who has it)."""
@@ -131,21 +118,9 @@ class SqlHandoffDesk:
 
     async def resolve(self, handoff_id: int) -> bool:
         """An agent's -> resolved; the bot answers the conversation again."""
-        async with self._sessions.begin() as session:
-            resolved = await session.execute(
-                update(HandoffRecord)
-                .where(
-                    HandoffRecord.id == handoff_id,
-                    HandoffRecord.state == HandoffState.AGENT.value,
-                )
-                .values(state=HandoffState.RESOLVED.value, resolved_at=utcnow())
-                .returning(HandoffRecord.conversation_id)
-            )
-            conversation_id = resolved.scalar_one_or_none()
-            if conversation_id is None:
-                return False
-            await self._set_mode(session, conversation_id, HandoffState.BOT)
-            return True
+        return await self._advance(
+            handoff_id, HandoffState.AGENT, HandoffState.RESOLVED, resolved_at=utcnow()
+        )
 
     async def queue(self) -> list[Handoff]:
         """Queued, by tier then waiting time."""
@@ -174,6 +149,25 @@ class SqlHandoffDesk:
                 .order_by(HandoffRecord.requested_at, HandoffRecord.id)
             )
             return [_handoff(row) for row in rows]
+
+    async def _advance(
+        self, handoff_id: int, before: HandoffState, after: HandoffState, **values: object
+    ) -> bool:
+        """Move a handoff on only from the state it must be in (one UPDATE, so of two
+        concurrent clicks one wins), and the conversation's mode with it."""
+        async with self._sessions.begin() as session:
+            moved = await session.execute(
+                update(HandoffRecord)
+                .where(HandoffRecord.id == handoff_id, HandoffRecord.state == before.value)
+                .values(state=after.value, **values)
+                .returning(HandoffRecord.conversation_id)
+            )
+            conversation_id = moved.scalar_one_or_none()
+            if conversation_id is None:
+                return False
+            mode = HandoffState.BOT if after is HandoffState.RESOLVED else after
+            await self._set_mode(session, conversation_id, mode)
+            return True
 
     async def _open(self, session: AsyncSession, conversation_id: int) -> HandoffRecord | None:
         return await session.scalar(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import SessionFactory
-from bot.storage.models import Contact, Conversation, Message, NoteRecord
+from bot.storage.models import Contact, Conversation, Message, NoteRecord, as_utc
 from crm_bridge.context_packet import ConversationInfo, TranscriptEntry
 
 
@@ -54,7 +52,7 @@ class SqlConversationHistory:
                     row.text,
                     row.intent,
                     row.confidence,
-                    _utc(row.created_at),
+                    as_utc(row.created_at),
                 )
                 for row in messages
             ]
@@ -65,7 +63,7 @@ class SqlConversationHistory:
             )
             entries += [
                 TranscriptEntry(
-                    "note", "note", f"{n.author}: {n.text}", None, None, _utc(n.created_at)
+                    "note", "note", f"{n.author}: {n.text}", None, None, as_utc(n.created_at)
                 )
                 for n in notes
             ]
@@ -93,8 +91,3 @@ class SqlConversationHistory:
                 )
         except IntegrityError:
             return  # recorded already (the same channel message id)
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
