@@ -30,10 +30,11 @@ def parse_update(data: Any) -> InboundMessage | None:
     ):
         raise PayloadError("an update is a JSON object with an integer update_id")
     try:
-        # PTB builds objects without checking JSON types; a wrong shape surfaces as any of these.
+        # PTB builds objects without checking JSON types; a wrong shape surfaces as any of these
+        # (a "date" far outside the epoch range as OverflowError or OSError).
         update = Update.de_json(data, None)
         return _normalise(update) if update is not None else None
-    except (TypeError, KeyError, ValueError, AttributeError) as exc:
+    except (TypeError, KeyError, ValueError, AttributeError, OverflowError, OSError) as exc:
         raise PayloadError(f"not a valid Telegram update: {exc}") from exc
 
 
