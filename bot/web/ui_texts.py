@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from handlers.texts import ORDER_STATUS_NAMES
+
 UI_TEXTS: dict[str, dict[str, str]] = {
     "app.skip_to_content": {"de": "Zum Inhalt springen", "en": "Skip to content"},
     "app.signed_in_as": {"de": "Angemeldet als", "en": "Signed in as"},
@@ -82,12 +84,8 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     },
     "channel.telegram": {"de": "Telegram", "en": "Telegram"},
     "channel.whatsapp": {"de": "WhatsApp", "en": "WhatsApp"},
-    "status.received": {"de": "eingegangen", "en": "received"},
-    "status.picking": {"de": "in Bearbeitung", "en": "being picked"},
-    "status.shipped": {"de": "versendet", "en": "shipped"},
-    "status.delivered": {"de": "zugestellt", "en": "delivered"},
-    "status.backordered": {"de": "Lieferrückstand", "en": "backordered"},
-    "status.cancelled": {"de": "storniert", "en": "cancelled"},
+    # Order statuses in the words the bot uses with customers.
+    **{f"status.{status}": names for status, names in ORDER_STATUS_NAMES.items()},
     "conversation.canned": {"de": "FAQ-Antwort einfügen", "en": "Insert an FAQ answer"},
     "conversation.canned_hint": {"de": "z. B. Skonto", "en": "e.g. discount"},
     "conversation.search": {"de": "Suchen", "en": "Search"},
