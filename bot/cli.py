@@ -18,7 +18,7 @@ from bot import commands
 from bot.logging import configure_logging
 from bot.settings import Settings
 from bot.web.auth import Role
-from nlu.evaluation.metrics import HELD_OUT_FILE
+from nlu.evaluation.metrics import REPORTING_FILES
 from nlu.evaluation.report import show_evaluation
 
 app = typer.Typer(
@@ -180,12 +180,16 @@ def nlu_serve() -> None:
 
 @nlu_app.command("evaluate")
 def nlu_evaluate(
-    data: Annotated[Path, typer.Option(help="Labelled messages (YAML).")] = HELD_OUT_FILE,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="Labelled messages (YAML); repeat for several sets.", show_default=False),
+    ] = None,
     out: Annotated[Path, typer.Option(help="Where the JSON report goes.")] = EVALUATION_REPORT,
 ) -> None:
-    """Score the running model and decision policy on messages it was not trained on."""
+    """Score the running model and decision policy on messages it was not trained on (by
+    default the held-out, blind and fresh sets, pooled and each on its own)."""
     settings = _settings(quiet=True)
-    report = asyncio.run(commands.evaluate(settings, data))
+    report = asyncio.run(commands.evaluate(settings, data or list(REPORTING_FILES)))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
     show_evaluation(report, console)

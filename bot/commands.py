@@ -7,7 +7,7 @@ import json
 import secrets
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -105,9 +105,9 @@ async def predict(settings: Settings, lines: Iterable[str], out: TextIO = sys.st
         out.flush()
 
 
-async def evaluate(settings: Settings, data: Path) -> dict[str, Any]:
-    """Score the live decisions on a labelled evaluation file."""
-    labelled = load_labelled(data)
+async def evaluate(settings: Settings, data: Sequence[Path]) -> dict[str, Any]:
+    """Score the live decisions on labelled evaluation files, pooled and per file."""
+    labelled = [example for path in data for example in load_labelled(path)]
     decided = [d async for _text, d in decisions(settings, (e.text for e in labelled))]
     return summarise([Outcome(e, d) for e, d in zip(labelled, decided, strict=True)])
 

@@ -23,9 +23,11 @@ def show_evaluation(report: dict[str, Any], console: Console) -> None:
         f"({report['in_scope']} in scope, {report['out_of_scope']} out of scope); "
         f"actions: {report['actions']}"
     )
-    headline = Table("metric", "value", title="Headline")
+    sets = report.get("per_set", {})
+    names = list(sets) if len(sets) > 1 else []
+    headline = Table("metric", *names, "all" if names else "value", title="Headline")
     for key, label in HEADLINE:
-        headline.add_row(label, f"{report[key]:.1%}")
+        headline.add_row(label, *(f"{sets[name][key]:.1%}" for name in names), f"{report[key]:.1%}")
     console.print(headline)
     intents = Table("intent", "support", "precision", "recall", title="Per intent")
     for intent, scores in report["per_intent"].items():

@@ -176,7 +176,7 @@ async def test_writing_in_the_other_language_switches_the_answers(stack: Stack) 
 
 async def test_a_one_word_question_with_two_close_topics_gets_did_you_mean(stack: Stack) -> None:
     chat = 9012
-    assert await stack.post_update(text_update(chat, "versand")) == 200
+    assert await stack.post_update(text_update(chat, "versand info")) == 200
     replies = await replies_to(stack, chat, 2)
     question = replies[-1]
     assert question.text == text("clarify", "de")

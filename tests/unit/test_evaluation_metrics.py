@@ -12,7 +12,10 @@ from nlu.decision import Action, Decision
 from nlu.evaluation.metrics import (
     BLIND_FILE,
     DEV_FILE,
+    FRESH_FILE,
     HELD_OUT_FILE,
+    REPORTING_FILES,
+    SEALED_FILE,
     Labelled,
     Outcome,
     load_labelled,
@@ -67,8 +70,34 @@ def test_confusions_and_wrong_answers_are_listed() -> None:
     assert len(REPORT["confident_wrong"]) == 3
 
 
-def test_the_held_out_set_is_large_bilingual_and_covers_out_of_scope() -> None:
-    labelled = load_labelled(HELD_OUT_FILE)
+def test_each_evaluation_set_gets_its_own_headline_besides_the_pooled_one() -> None:
+    report = summarise(
+        [
+            Outcome(
+                Labelled("a", "returns", "de", "blind"), Decision(Action.ANSWER_FAQ, "returns", 0.9)
+            ),
+            Outcome(
+                Labelled("b", "returns", "en", "fresh"), Decision(Action.FALLBACK, "returns", 0.3)
+            ),
+            Outcome(
+                Labelled("c", "returns", "en", "fresh"),
+                Decision(Action.ANSWER_FAQ, "newsletter", 0.9),
+            ),
+        ]
+    )
+    assert report["in_scope_answered_correctly"] == round(1 / 3, 4)
+    assert report["per_set"]["blind"]["in_scope_answered_correctly"] == 1.0
+    assert report["per_set"]["fresh"]["in_scope_answered_correctly"] == 0.0
+    assert report["per_set"]["fresh"]["confident_wrong_of_all"] == 0.5
+    assert report["per_set"]["fresh"]["messages"] == 2
+    assert report["confident_wrong"][0]["set"] == "fresh"
+
+
+@pytest.mark.parametrize("evaluation_file", REPORTING_FILES, ids=lambda path: path.stem)
+def test_each_reporting_set_is_large_bilingual_and_covers_out_of_scope(
+    evaluation_file: Path,
+) -> None:
+    labelled = load_labelled(evaluation_file)
     assert len(labelled) >= 150
     assert {e.language for e in labelled} == {"de", "en"}
     assert sum(e.intent == "out_of_scope" for e in labelled) >= 30
@@ -79,7 +108,9 @@ def _normalised(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "evaluation_file", [HELD_OUT_FILE, DEV_FILE, BLIND_FILE], ids=["held_out", "dev", "blind"]
+    "evaluation_file",
+    [HELD_OUT_FILE, DEV_FILE, BLIND_FILE, FRESH_FILE, SEALED_FILE],
+    ids=["held_out", "dev", "blind", "fresh", "sealed"],
 )
 def test_no_evaluation_message_is_in_the_training_data(evaluation_file: Path) -> None:
     training = build_training_yaml([IntentExamples(e.slug, e.examples) for e in load_faq_file()])
