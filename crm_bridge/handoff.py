@@ -29,6 +29,8 @@ class HandoffReason(StrEnum):
     COMPLAINT = "complaint"
     ORDER_PROBLEM = "order_problem"  # late or damaged delivery of a named order
     ORDER_SYSTEM_DOWN = "order_system_down"
+    ORDER_LOOKUP_FAILED = "order_lookup_failed"  # three wrong verification answers
+    NOT_UNDERSTOOD = "not_understood"  # two messages in a row the bot could not answer
 
 
 # Queue order: key accounts first, then B, then C, then customers not (yet) verified.

@@ -11,7 +11,7 @@ from bot.messages import Button, Reply
 from crm_bridge.handoff import HandoffReason, HandoffRequest
 from handlers import menu
 from handlers.context import HandlerContext
-from handlers.order_status import verified_customer
+from handlers.customers import verified_customer
 from handlers.payloads import CANCEL_HANDOFF
 from handlers.texts import text
 
@@ -29,10 +29,11 @@ def wants_to_cancel(text_or_payload: str) -> bool:
 
 
 async def hand_over(
-    context: HandlerContext, reason: HandoffReason, order_id: str = ""
+    context: HandlerContext, reason: HandoffReason, order_id: str = "", lead: str = ""
 ) -> list[Reply]:
     """Queue the conversation for a person; the customer learns their place in the queue,
-    or when someone will answer if nobody is at work."""
+    or when someone will answer if nobody is at work. `lead` names the text that says why
+    the bot hands over, when the customer did not ask for it."""
     language = context.language
     moment = datetime.fromtimestamp(context.now, UTC)
     customer = await verified_customer(context)
@@ -59,7 +60,8 @@ async def hand_over(
     else:
         status = text("handoff_queued", language).format(position=handoff.position)
     cancel = Button(text("button_cancel_handoff", language), CANCEL_HANDOFF)
-    return [Reply(f"{text('handoff', language)} {status}", (cancel,))]
+    why = f"{text(lead, language)} " if lead else ""
+    return [Reply(f"{why}{text('handoff', language)} {status}", (cancel,))]
 
 
 async def withdraw(context: HandlerContext) -> list[Reply]:

@@ -11,7 +11,10 @@ from datetime import date
 from babel.dates import format_date
 
 from bot.messages import Button, Reply
+from crm_bridge.handoff import HandoffReason
+from handlers import handoff
 from handlers.context import HandlerContext
+from handlers.customers import customer_of
 from handlers.payloads import MY_ORDERS, handoff_about, order_payload
 from handlers.replies import person_button
 from handlers.texts import ORDER_STATUS_NAMES, text
@@ -84,7 +87,7 @@ async def _show_order(order_id: str, context: HandlerContext) -> list[Reply]:
     state = await context.verification.load()
     if state.is_locked(context.now):
         return _locked(context)
-    customer = await _verified_customer(state, context)
+    customer = await customer_of(state, context)
     if customer is None:
         await context.verification.save(state.asking_postal_code_for(order_id))
         return [_ask_postal_code(context.language)]
@@ -96,7 +99,7 @@ async def _my_orders(context: HandlerContext) -> list[Reply]:
     state = await context.verification.load()
     if state.is_locked(context.now):
         return _locked(context)
-    customer = await _verified_customer(state, context)
+    customer = await customer_of(state, context)
     if customer is None:
         await context.verification.save(state.asking_order_id())
         return [Reply(text("order_ask_number", context.language))]
@@ -145,7 +148,11 @@ async def _check_postal_code(
     if order is None or customer is None or not postal_code_matches(code, customer):
         failed = state.failed(context.now)
         await context.verification.save(failed)
-        return _locked(context) if failed.is_locked(context.now) else _not_found(context)
+        if failed.is_locked(context.now):  # the third miss: only a person can help now
+            return await handoff.hand_over(
+                context, HandoffReason.ORDER_LOOKUP_FAILED, lead="order_locked_handoff"
+            )
+        return _not_found(context)
     await context.verification.save(state.verified_as(customer.number))
     return [_status_reply(order, context)]
 
@@ -156,25 +163,6 @@ async def _own_order(order_id: str, customer: Customer, context: HandlerContext)
     if order is None or order.customer_number != customer.number:
         return _not_found(context)
     return [_status_reply(order, context)]
-
-
-async def verified_customer(context: HandlerContext) -> Customer | None:
-    """The customer the contact is verified as, if any (None too when the order system is
-    down: nothing depends on it but the queue order)."""
-    try:
-        return await _verified_customer(await context.verification.load(), context)
-    except OrderSystemUnavailableError:
-        return None
-
-
-async def _verified_customer(state: VerificationState, context: HandlerContext) -> Customer | None:
-    """Who the contact is verified as: earlier in this conversation, or (WhatsApp) by the
-    phone number they write from."""
-    if state.verified_customer:
-        return await context.orders.customer(state.verified_customer)
-    if context.sender_phone:
-        return await context.orders.customer_by_phone(context.sender_phone)
-    return None
 
 
 def _status_reply(order: Order, context: HandlerContext) -> Reply:
@@ -247,9 +235,11 @@ def _locked(context: HandlerContext) -> list[Reply]:
 async def _guarded(
     context: HandlerContext, lookup: Callable[[], Awaitable[list[Reply]]]
 ) -> list[Reply]:
-    """Run a lookup; when the order system is down the customer hears so and gets a person."""
+    """Run a lookup; when the order system is down the customer hears so and is handed to a
+    person (who can look the order up another way)."""
     try:
         return await lookup()
     except OrderSystemUnavailableError:
-        language = context.language
-        return [Reply(text("order_system_down", language), (person_button(language),))]
+        return await handoff.hand_over(
+            context, HandoffReason.ORDER_SYSTEM_DOWN, lead="order_system_down"
+        )

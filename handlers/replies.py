@@ -43,13 +43,10 @@ async def smalltalk(intent: str, context: HandlerContext) -> list[Reply]:
 
 
 async def fallback(context: HandlerContext) -> list[Reply]:
-    """First miss: ask to rephrase (or use the menu). Second miss in a row: offer a person."""
+    """A miss: ask to rephrase, or to use the menu (a second miss in a row goes to a person,
+    see handlers/router.py)."""
     language = context.language
-    if context.misses_in_a_row == 0:
-        return [Reply(text("fallback", language), (menu_button(language),))]
-    return [
-        Reply(text("fallback_again", language), (person_button(language), menu_button(language)))
-    ]
+    return [Reply(text("fallback", language), (menu_button(language),))]
 
 
 async def unsupported(context: HandlerContext) -> list[Reply]:

@@ -35,6 +35,10 @@ async def respond_to_decision(decision: Decision, context: HandlerContext) -> li
             return await handoff.hand_over(context, HandoffReason.REQUESTED)
         case Action.ORDER_STATUS:
             return await order_status.order_status(context)
+        case _ if context.misses_in_a_row > 0:  # the second miss in a row: no more guessing
+            return await handoff.hand_over(
+                context, HandoffReason.NOT_UNDERSTOOD, lead="fallback_handoff"
+            )
         case _:
             return await replies.fallback(context)
 

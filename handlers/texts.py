@@ -30,11 +30,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, I'm not sure I understood that. Could you put it another way, e.g. "
         "“How long does delivery take?” Or pick a topic from the menu.",
     },
-    "fallback_again": {
-        "de": "Das verstehe ich leider immer noch nicht sicher, und raten möchte ich nicht. "
-        "Soll sich ein Kollege darum kümmern?",
-        "en": "I'm still not sure I understand, and I'd rather not guess. "
-        "Shall a colleague take care of it?",
+    "fallback_handoff": {
+        "de": "Das verstehe ich leider immer noch nicht sicher, und raten möchte ich nicht.",
+        "en": "I'm still not sure I understand, and I'd rather not guess.",
     },
     "menu": {
         "de": "Wobei kann ich helfen? Wählen Sie ein Thema:",
@@ -109,10 +107,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "colleague will gladly help you.",
     },
     "order_system_down": {
-        "de": "Unser Bestellsystem antwortet gerade nicht. Bitte versuchen Sie es gleich "
-        "noch einmal, oder lassen Sie sich von einem Mitarbeiter helfen.",
-        "en": "Our order system is not answering right now. Please try again in a moment, or "
-        "let a colleague help you.",
+        "de": "Unser Bestellsystem antwortet gerade nicht.",
+        "en": "Our order system is not answering right now.",
+    },
+    "order_locked_handoff": {
+        "de": "Aus Sicherheitsgründen kann ich Ihnen die nächsten 15 Minuten keine "
+        "Bestellungen zeigen.",
+        "en": "For your security I can't show you orders for the next 15 minutes.",
     },
     "order_none": {
         "de": "Zu Ihrem Kundenkonto finde ich keine Bestellungen.",

@@ -82,6 +82,14 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "de": "Bestellsystem nicht erreichbar",
         "en": "order system unavailable",
     },
+    "reason.order_lookup_failed": {
+        "de": "Bestellabfrage gesperrt (Verifizierung fehlgeschlagen)",
+        "en": "order lookup locked (verification failed)",
+    },
+    "reason.not_understood": {
+        "de": "Bot hat zweimal nicht verstanden",
+        "en": "bot did not understand twice",
+    },
     "channel.telegram": {"de": "Telegram", "en": "Telegram"},
     "channel.whatsapp": {"de": "WhatsApp", "en": "WhatsApp"},
     # Order statuses in the words the bot uses with customers.

@@ -25,6 +25,9 @@ from bot.app import STANDIN, build_worker, create_app
 from bot.commands import seed_demo
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.settings import Settings
+from bot.storage.database import create_engine, session_factory
+from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
+from crm_bridge.handoff import Handoff
 from nlu.trainer import current_model
 from tests.net import free_port
 
@@ -100,6 +103,14 @@ class Stack:
             headers={"X-Telegram-Bot-Api-Secret-Token": token},
         ) as response:
             return response.status
+
+    async def queued_handoffs(self) -> list[Handoff]:
+        """The conversations waiting for a person, as the agent console lists them."""
+        db = create_engine(self.settings.effective_database_url)
+        try:
+            return await SqlHandoffDesk(session_factory(db)).queue()
+        finally:
+            await db.dispose()
 
 
 async def _serve(app: web.Application, port: int, stack: contextlib.AsyncExitStack) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.channels.telegram_sender import render_html
 from bot.logging import configure_logging
+from handlers.payloads import CANCEL_HANDOFF
 from handlers.texts import text
 from orders.demo_data import load_customers, load_orders
 from tests.e2e.conftest import Stack
@@ -112,10 +113,12 @@ async def test_three_wrong_postal_codes_lock_the_contact_out(stack: Stack) -> No
     await chat.say("KR-204815")
     assert await chat.say("11111") == html("order_not_found")
     assert await chat.say("22222") == html("order_not_found")
-    assert await chat.say("33333") == html("order_locked")
-    assert chat.buttons() == ["handoff"]
+    assert (await chat.say("33333")).startswith(html("order_locked_handoff"))
+    assert chat.buttons() == [CANCEL_HANDOFF]  # a person takes over; the customer may withdraw
+    await chat.say(button=CANCEL_HANDOFF)
     # Even with the order number again, nothing is asked or shown for 15 minutes.
     assert await chat.say("KR-204815") == html("order_locked")
+    assert chat.buttons() == ["handoff"]
     sent = [entry.text for entry in stack.standin.bot_messages(chat.chat_id)]
     assert not any("Akku-Bohrschrauber" in message for message in sent)
 

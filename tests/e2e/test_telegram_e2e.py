@@ -12,7 +12,9 @@ import pytest
 from bot.channels.telegram_sender import render_html
 from bot.devtools.telegram_standin import ChatEntry
 from bot.storage.database import create_engine, session_factory
+from crm_bridge.handoff import HandoffReason
 from faq.sql_store import SqlFaqRepository
+from handlers.payloads import CANCEL_HANDOFF
 from handlers.texts import text
 from tests.conftest import wait_for
 from tests.e2e.conftest import Stack
@@ -121,7 +123,10 @@ async def test_two_messages_in_a_row_the_bot_cannot_answer_lead_to_a_person(
     assert [b["callback_data"] for b in replies[-1].buttons] == ["menu"]
     assert await stack.post_update(text_update(chat, "erzähl mir einen witz")) == 200
     replies = await replies_to(stack, chat, 3)
-    assert [b["callback_data"] for b in replies[-1].buttons] == ["handoff", "menu"]
+    assert replies[-1].text.startswith(render_html(text("fallback_handoff", "de")))
+    assert [b["callback_data"] for b in replies[-1].buttons] == [CANCEL_HANDOFF]
+    [queued] = await stack.queued_handoffs()
+    assert queued.request.reason is HandoffReason.NOT_UNDERSTOOD
 
 
 async def test_start_shows_the_disclosure_and_the_category_menu(stack: Stack) -> None:

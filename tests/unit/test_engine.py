@@ -14,8 +14,10 @@ from bot.memory_conversations import MemoryConversationStore
 from bot.messages import Channel, InboundKind, InboundMessage
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.business_hours import BusinessHours
+from crm_bridge.handoff import HandoffReason
 from faq.memory_store import MemoryFaqRepository
 from faq.model import FaqEntryData
+from handlers.payloads import CANCEL_HANDOFF
 from handlers.texts import text
 from nlu.decision import Thresholds
 from nlu.fake import KeywordNlu
@@ -75,6 +77,7 @@ class Harness:
         self.store = MemoryConversationStore()
         self.sender = RecordingSender()
         self.opinion = FixedOpinion()
+        self.handoffs = MemoryHandoffDesk()
         self.engine = Engine(
             store=self.store,
             reader=MessageReader(
@@ -84,7 +87,7 @@ class Harness:
             ),
             faq=MemoryFaqRepository(FAQ),
             orders=MemoryOrderProvider(load_customers(), load_orders()),
-            handoffs=MemoryHandoffDesk(),
+            handoffs=self.handoffs,
             business_hours=BusinessHours(),
             languages=LANGUAGES,
             senders={Channel.TELEGRAM: self.sender},
@@ -151,17 +154,20 @@ async def test_a_pressed_button_is_acknowledged_and_answered(harness: Harness) -
     assert harness.sender.texts[-1] == "1-2 Werktage"
 
 
-async def test_a_first_miss_asks_to_rephrase_a_second_in_a_row_offers_a_person(
+async def test_a_first_miss_asks_to_rephrase_a_second_in_a_row_hands_over_to_a_person(
     harness: Harness,
 ) -> None:
     await harness.engine.handle(message("Wie wird das Wetter?"))
     first = harness.sender.sent[-1][1]
     assert first.text == text("fallback", "de")
     assert [b.payload for b in first.buttons] == ["menu"]
+    assert await harness.handoffs.queue() == []
     await harness.engine.handle(message("Und das Wetter übermorgen?"))
     second = harness.sender.sent[-1][1]
-    assert second.text == text("fallback_again", "de")
-    assert [b.payload for b in second.buttons] == ["handoff", "menu"]
+    assert second.text.startswith(text("fallback_handoff", "de"))
+    assert [b.payload for b in second.buttons] == [CANCEL_HANDOFF]  # the customer may withdraw
+    [queued] = await harness.handoffs.queue()
+    assert queued.request.reason is HandoffReason.NOT_UNDERSTOOD
 
 
 async def test_an_understood_message_resets_the_misses(harness: Harness) -> None:

@@ -10,6 +10,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.messages import Channel, InboundKind, InboundMessage
+from crm_bridge.handoff import HandoffReason
+from handlers.payloads import CANCEL_HANDOFF
 from handlers.texts import text
 from orders.demo_data import load_customers, load_orders
 from orders.memory_provider import MemoryOrderProvider
@@ -83,14 +85,19 @@ async def test_unknown_orders_and_wrong_postal_codes_get_the_same_answer(
     assert unknown_reply.text == text("order_not_found", "de")
 
 
-async def test_three_wrong_postal_codes_lock_for_15_minutes(chat: Chat) -> None:
+async def test_three_wrong_postal_codes_lock_for_15_minutes_and_hand_over(chat: Chat) -> None:
     await chat.say("KR-204815")
     await chat.say("11111")
     await chat.say("22222")
     locked = await chat.say("33333")
-    assert locked.text == text("order_locked", "de")
-    assert [b.payload for b in locked.buttons] == ["handoff"]
-    assert (await chat.say("KR-204815")).text == text("order_locked", "de")
+    assert locked.text.startswith(text("order_locked_handoff", "de"))
+    assert [b.payload for b in locked.buttons] == [CANCEL_HANDOFF]
+    [queued] = await chat.handoffs.queue()
+    assert queued.request.reason is HandoffReason.ORDER_LOOKUP_FAILED
+    await chat.say(payload=CANCEL_HANDOFF)  # the customer would rather wait and try again
+    again = await chat.say("KR-204815")
+    assert again.text == text("order_locked", "de")
+    assert [b.payload for b in again.buttons] == ["handoff"]
     chat.clock.now += 14 * 60
     assert (await chat.say("KR-204815")).text == text("order_locked", "de")
     chat.clock.now += 2 * 60
@@ -234,12 +241,14 @@ async def test_a_whatsapp_number_of_another_customer_does_not_verify(
     assert (await chat.say("KR-204815")).text == text("order_not_found", "de")
 
 
-async def test_when_the_order_system_is_down_a_person_is_offered(redis: aioredis.Redis) -> None:
+async def test_when_the_order_system_is_down_a_person_takes_over(redis: aioredis.Redis) -> None:
     chat = Chat(redis, DownOrderSystem(load_customers(), load_orders()))
     await chat.say("KR-204815")
     down = await chat.say("34117")
-    assert down.text == text("order_system_down", "de")
-    assert [b.payload for b in down.buttons] == ["handoff"]
+    assert down.text.startswith(text("order_system_down", "de"))
+    assert [b.payload for b in down.buttons] == [CANCEL_HANDOFF]
+    [queued] = await chat.handoffs.queue()
+    assert queued.request.reason is HandoffReason.ORDER_SYSTEM_DOWN
 
 
 async def test_a_postal_code_handled_twice_after_a_crash_counts_and_replies_once(
