@@ -150,6 +150,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     body = str((await request.post()).get("text", "")).strip()
     if body:
         await _send(deps, handoff, Reply(body[:4000]), agent_text=body[:4000])
+        await deps.desk.agent_replied(handoff.id, request["user"].username)
     raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}")
 
 

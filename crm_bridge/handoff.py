@@ -6,8 +6,9 @@ nothing, so redelivered messages and double clicks are harmless."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -68,6 +69,35 @@ class Handoff:
     agent: str = ""
 
 
+class EventKind(StrEnum):
+    """What happened to a handoff, recorded for analytics (agent time is measured from the
+    handoff, never from the start of the conversation)."""
+
+    REQUESTED = "requested"
+    CLAIMED = "claimed"
+    AGENT_REPLIED = "agent_replied"
+    TRANSFERRED = "transferred"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"  # by the customer while queued
+    RATED = "rated"  # the customer's 1-5 stars after the handoff was resolved
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffEvent:
+    """One recorded step of a handoff."""
+
+    kind: EventKind
+    at: datetime
+    agent: str = ""
+    stars: int | None = None
+
+
+def time_to_first_reply(handoff: Handoff, events: Sequence[HandoffEvent]) -> timedelta | None:
+    """From the handoff to the first message a person wrote (None while nobody has)."""
+    replies = [event.at for event in events if event.kind is EventKind.AGENT_REPLIED]
+    return min(replies) - handoff.requested_at if replies else None
+
+
 class HandoffDesk(Protocol):
     """Handoffs of all conversations; adapters: SQL (crm_bridge/adapters), memory (tests)."""
 
@@ -105,4 +135,17 @@ class HandoffDesk(Protocol):
 
     async def claimed_by(self, agent: str) -> list[Handoff]:
         """The conversations an agent has now, longest first."""
+        ...
+
+    async def agent_replied(self, handoff_id: int, agent: str) -> None:
+        """Record that the agent wrote to the customer."""
+        ...
+
+    async def rate(self, conversation_id: int, stars: int) -> bool:
+        """The customer's rating of the conversation's last resolved handoff; False if there
+        is none or it is rated already (a repeated button press changes nothing)."""
+        ...
+
+    async def events(self, handoff_id: int) -> list[HandoffEvent]:
+        """Everything recorded for a handoff, oldest first."""
         ...

@@ -51,7 +51,9 @@ async def respond_to_button(payload: str, context: HandlerContext) -> list[Reply
     category = category_of(payload)
     if category is not None:
         return await menu.topics(category, context)
-    if rating_of(payload) is not None:
+    stars = rating_of(payload)
+    if stars is not None:
+        await context.handoffs.rate(context.conversation_id, stars)
         return [Reply(text("rating_thanks", context.language))]
     order_id = order_of(payload)
     if order_id is not None:

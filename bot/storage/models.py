@@ -185,6 +185,22 @@ class HandoffRecord(Base):
     agent: Mapped[str] = mapped_column(String(100), default="")
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    rating: Mapped[int | None] = mapped_column(default=None)  # the customer's 1-5 stars
+
+
+class HandoffEventRecord(Base):
+    """One step of a handoff (crm_bridge/handoff.py EventKind), for analytics."""
+
+    __tablename__ = "handoff_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    agent: Mapped[str] = mapped_column(String(100), default="")
+    stars: Mapped[int | None] = mapped_column(default=None)
 
 
 class UserRecord(Base):
@@ -197,7 +213,8 @@ class UserRecord(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string format
     role: Mapped[str] = mapped_column(String(16))
-    language: Mapped[str] = mapped_column(String(8), default="de")
+    language: Mapped[str] = mapped_column(String(8), default="de")  # of the console
+    serves: Mapped[str] = mapped_column(String(32), default="de,en")  # customers' languages
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

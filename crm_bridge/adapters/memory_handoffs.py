@@ -6,7 +6,14 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from crm_bridge.handoff import Handoff, HandoffRequest, HandoffState, tier_rank
+from crm_bridge.handoff import (
+    EventKind,
+    Handoff,
+    HandoffEvent,
+    HandoffRequest,
+    HandoffState,
+    tier_rank,
+)
 
 OPEN = (HandoffState.QUEUED, HandoffState.AGENT)
 
@@ -16,6 +23,8 @@ class MemoryHandoffDesk:
 
     def __init__(self) -> None:
         self.handoffs: dict[int, Handoff] = {}
+        self.recorded: dict[int, list[HandoffEvent]] = {}
+        self.ratings: dict[int, int] = {}
         self._ids = itertools.count(1)
 
     async def request(self, request: HandoffRequest) -> Handoff:
@@ -27,6 +36,7 @@ class MemoryHandoffDesk:
         ahead = [h for h in await self.queue() if _key(h) <= (tier_rank(request.tier), now)]
         handoff = Handoff(next(self._ids), request, HandoffState.QUEUED, len(ahead) + 1, now)
         self.handoffs[handoff.id] = handoff
+        self.recorded[handoff.id] = [HandoffEvent(EventKind.REQUESTED, now)]
         return handoff
 
     async def open_handoff(self, conversation_id: int) -> Handoff | None:
@@ -46,6 +56,7 @@ class MemoryHandoffDesk:
         if handoff is None or handoff.state is not HandoffState.QUEUED:
             return False
         self.handoffs[handoff.id] = replace(handoff, state=HandoffState.CANCELLED)
+        self._record(handoff.id, EventKind.CANCELLED)
         return True
 
     async def claim(self, handoff_id: int, agent: str) -> bool:
@@ -54,6 +65,7 @@ class MemoryHandoffDesk:
         if handoff is None or handoff.state is not HandoffState.QUEUED:
             return False
         self.handoffs[handoff_id] = replace(handoff, state=HandoffState.AGENT, agent=agent)
+        self._record(handoff_id, EventKind.CLAIMED, agent)
         return True
 
     async def transfer(self, handoff_id: int, from_agent: str, to_agent: str) -> bool:
@@ -66,6 +78,7 @@ class MemoryHandoffDesk:
         ):
             return False
         self.handoffs[handoff_id] = replace(handoff, agent=to_agent)
+        self._record(handoff_id, EventKind.TRANSFERRED, to_agent)
         return True
 
     async def resolve(self, handoff_id: int) -> bool:
@@ -74,6 +87,7 @@ class MemoryHandoffDesk:
         if handoff is None or handoff.state is not HandoffState.AGENT:
             return False
         self.handoffs[handoff_id] = replace(handoff, state=HandoffState.RESOLVED)
+        self._record(handoff_id, EventKind.RESOLVED)
         return True
 
     async def queue(self) -> list[Handoff]:
@@ -91,6 +105,34 @@ class MemoryHandoffDesk:
             h for h in self.handoffs.values() if h.state is HandoffState.AGENT and h.agent == agent
         ]
         return sorted(mine, key=lambda h: h.requested_at)
+
+    async def agent_replied(self, handoff_id: int, agent: str) -> None:
+        """An AGENT_REPLIED event."""
+        self._record(handoff_id, EventKind.AGENT_REPLIED, agent)
+
+    async def rate(self, conversation_id: int, stars: int) -> bool:
+        """Stars on the last resolved handoff, once."""
+        resolved = [
+            h
+            for h in self.handoffs.values()
+            if h.request.conversation_id == conversation_id and h.state is HandoffState.RESOLVED
+        ]
+        if not resolved or resolved[-1].id in self.ratings:
+            return False
+        last = resolved[-1]
+        self.ratings[last.id] = stars
+        self._record(last.id, EventKind.RATED, last.agent, stars)
+        return True
+
+    async def events(self, handoff_id: int) -> list[HandoffEvent]:
+        """The handoff's events, oldest first."""
+        return list(self.recorded.get(handoff_id, []))
+
+    def _record(
+        self, handoff_id: int, kind: EventKind, agent: str = "", stars: int | None = None
+    ) -> None:
+        event = HandoffEvent(kind, datetime.now(UTC), agent, stars)
+        self.recorded.setdefault(handoff_id, []).append(event)
 
 
 def _key(handoff: Handoff) -> tuple[int, datetime]:

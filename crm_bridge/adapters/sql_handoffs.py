@@ -7,9 +7,17 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.database import SessionFactory
-from bot.storage.models import Conversation, HandoffRecord, as_utc, utcnow
+from bot.storage.models import (
+    Conversation,
+    HandoffEventRecord,
+    HandoffRecord,
+    as_utc,
+    utcnow,
+)
 from crm_bridge.handoff import (
+    EventKind,
     Handoff,
+    HandoffEvent,
     HandoffReason,
     HandoffRequest,
     HandoffState,
@@ -73,6 +81,7 @@ class SqlHandoffDesk:
             session.add(row)
             await self._set_mode(session, request.conversation_id, HandoffState.QUEUED)
             await session.flush()
+            session.add(HandoffEventRecord(handoff_id=row.id, kind=EventKind.REQUESTED, at=now))
             return _handoff(row)
 
     async def open_handoff(self, conversation_id: int) -> Handoff | None:
@@ -89,6 +98,7 @@ class SqlHandoffDesk:
                 return False
             row.state = HandoffState.CANCELLED.value
             await self._set_mode(session, conversation_id, HandoffState.BOT)
+            session.add(HandoffEventRecord(handoff_id=row.id, kind=EventKind.CANCELLED))
             return True
 
     async def claim(self, handoff_id: int, agent: str) -> bool:
@@ -97,6 +107,7 @@ class SqlHandoffDesk:
             handoff_id,
             HandoffState.QUEUED,
             HandoffState.AGENT,
+            HandoffEventRecord(handoff_id=handoff_id, kind=EventKind.CLAIMED, agent=agent),
             agent=agent,
             claimed_at=utcnow(),
         )
@@ -114,12 +125,23 @@ class SqlHandoffDesk:
                 .values(agent=to_agent)
                 .returning(HandoffRecord.id)
             )
-            return moved.scalar_one_or_none() is not None
+            if moved.scalar_one_or_none() is None:
+                return False
+            session.add(
+                HandoffEventRecord(
+                    handoff_id=handoff_id, kind=EventKind.TRANSFERRED, agent=to_agent
+                )
+            )
+            return True
 
     async def resolve(self, handoff_id: int) -> bool:
         """An agent's -> resolved; the bot answers the conversation again."""
         return await self._advance(
-            handoff_id, HandoffState.AGENT, HandoffState.RESOLVED, resolved_at=utcnow()
+            handoff_id,
+            HandoffState.AGENT,
+            HandoffState.RESOLVED,
+            HandoffEventRecord(handoff_id=handoff_id, kind=EventKind.RESOLVED),
+            resolved_at=utcnow(),
         )
 
     async def queue(self) -> list[Handoff]:
@@ -150,11 +172,62 @@ class SqlHandoffDesk:
             )
             return [_handoff(row) for row in rows]
 
+    async def agent_replied(self, handoff_id: int, agent: str) -> None:
+        """An AGENT_REPLIED event."""
+        async with self._sessions.begin() as session:
+            session.add(
+                HandoffEventRecord(handoff_id=handoff_id, kind=EventKind.AGENT_REPLIED, agent=agent)
+            )
+
+    async def rate(self, conversation_id: int, stars: int) -> bool:
+        """Stars on the last resolved handoff, once."""
+        async with self._sessions.begin() as session:
+            last = await session.scalar(
+                select(HandoffRecord.id)
+                .where(
+                    HandoffRecord.conversation_id == conversation_id,
+                    HandoffRecord.state == HandoffState.RESOLVED.value,
+                )
+                .order_by(HandoffRecord.id.desc())
+                .limit(1)
+            )
+            rated = await session.execute(
+                update(HandoffRecord)
+                .where(HandoffRecord.id == last, HandoffRecord.rating.is_(None))
+                .values(rating=stars)
+                .returning(HandoffRecord.agent)
+            )
+            agent = rated.scalar_one_or_none()
+            if agent is None:
+                return False
+            session.add(
+                HandoffEventRecord(handoff_id=last, kind=EventKind.RATED, agent=agent, stars=stars)
+            )
+            return True
+
+    async def events(self, handoff_id: int) -> list[HandoffEvent]:
+        """The handoff's events, oldest first."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(HandoffEventRecord)
+                .where(HandoffEventRecord.handoff_id == handoff_id)
+                .order_by(HandoffEventRecord.at, HandoffEventRecord.id)
+            )
+            return [
+                HandoffEvent(EventKind(row.kind), as_utc(row.at), row.agent, row.stars)
+                for row in rows
+            ]
+
     async def _advance(
-        self, handoff_id: int, before: HandoffState, after: HandoffState, **values: object
+        self,
+        handoff_id: int,
+        before: HandoffState,
+        after: HandoffState,
+        event: HandoffEventRecord,
+        **values: object,
     ) -> bool:
         """Move a handoff on only from the state it must be in (one UPDATE, so of two
-        concurrent clicks one wins), and the conversation's mode with it."""
+        concurrent clicks one wins), the conversation's mode with it, and record it."""
         async with self._sessions.begin() as session:
             moved = await session.execute(
                 update(HandoffRecord)
@@ -167,6 +240,7 @@ class SqlHandoffDesk:
                 return False
             mode = HandoffState.BOT if after is HandoffState.RESOLVED else after
             await self._set_mode(session, conversation_id, mode)
+            session.add(event)
             return True
 
     async def _open(self, session: AsyncSession, conversation_id: int) -> HandoffRecord | None:

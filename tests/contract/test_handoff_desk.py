@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,14 @@ from bot.storage.database import SessionFactory
 from bot.storage.models import Conversation
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
-from crm_bridge.handoff import HandoffDesk, HandoffReason, HandoffRequest, HandoffState
+from crm_bridge.handoff import (
+    EventKind,
+    HandoffDesk,
+    HandoffReason,
+    HandoffRequest,
+    HandoffState,
+    time_to_first_reply,
+)
 
 _chats = itertools.count(1)
 NewConversation = Callable[[], Awaitable[int]]
@@ -153,3 +161,58 @@ async def test_a_claimed_conversation_moves_to_a_colleague(
     assert await desk.transfer(handoff.id, "anna", "ben")
     assert [h.id for h in await desk.claimed_by("ben")] == [handoff.id]
     assert await desk.claimed_by("anna") == []
+
+
+async def test_every_step_is_recorded_once_and_first_reply_time_runs_from_the_handoff(
+    desk: HandoffDesk, new_conversation: NewConversation
+) -> None:
+    conversation = await new_conversation()
+    handoff = await desk.request(asking(conversation))
+    await desk.request(asking(conversation))  # a redelivered request records nothing more
+    assert await desk.claim(handoff.id, "anna")
+    assert not await desk.claim(handoff.id, "ben")  # the losing click is not an event
+    assert time_to_first_reply(handoff, await desk.events(handoff.id)) is None
+    await desk.agent_replied(handoff.id, "anna")
+    await desk.transfer(handoff.id, "anna", "ben")
+    await desk.agent_replied(handoff.id, "ben")
+    assert await desk.resolve(handoff.id)
+    assert not await desk.resolve(handoff.id)
+    events = await desk.events(handoff.id)
+    assert [(e.kind, e.agent) for e in events] == [
+        (EventKind.REQUESTED, ""),
+        (EventKind.CLAIMED, "anna"),
+        (EventKind.AGENT_REPLIED, "anna"),
+        (EventKind.TRANSFERRED, "ben"),
+        (EventKind.AGENT_REPLIED, "ben"),
+        (EventKind.RESOLVED, ""),
+    ]
+    assert events[0].at == handoff.requested_at
+    first_reply = time_to_first_reply(handoff, events)
+    assert first_reply == events[2].at - handoff.requested_at
+    assert first_reply is not None
+    assert first_reply >= timedelta(0)
+
+
+async def test_a_cancel_is_recorded(desk: HandoffDesk, new_conversation: NewConversation) -> None:
+    conversation = await new_conversation()
+    handoff = await desk.request(asking(conversation))
+    assert await desk.cancel(conversation)
+    assert [e.kind for e in await desk.events(handoff.id)] == [
+        EventKind.REQUESTED,
+        EventKind.CANCELLED,
+    ]
+
+
+async def test_the_customer_rates_the_last_resolved_handoff_once(
+    desk: HandoffDesk, new_conversation: NewConversation
+) -> None:
+    conversation = await new_conversation()
+    assert not await desk.rate(conversation, 5)  # nothing resolved to rate
+    handoff = await desk.request(asking(conversation))
+    await desk.claim(handoff.id, "anna")
+    assert not await desk.rate(conversation, 5)  # still with the agent
+    await desk.resolve(handoff.id)
+    assert await desk.rate(conversation, 4)
+    assert not await desk.rate(conversation, 1)  # a second press changes nothing
+    rated = [e for e in await desk.events(handoff.id) if e.kind is EventKind.RATED]
+    assert [(e.stars, e.agent) for e in rated] == [(4, "anna")]

@@ -21,7 +21,7 @@ from bot.web.auth import Role, UserStore, setup_auth
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
-from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
+from crm_bridge.handoff import EventKind, Handoff, HandoffReason, HandoffRequest
 from faq.memory_store import MemoryFaqRepository
 from faq.seed import load_faq_file
 from handlers.texts import text
@@ -147,6 +147,8 @@ async def test_replying_needs_the_claim_and_reaches_the_customer(console: Consol
     assert sent.status == 200
     assert console.sender.texts == ["Ich bin für Sie da."]
     assert "Ich bin für Sie da." in await sent.text()  # in the transcript
+    events = await console.desk.events(console.handoff.id)
+    assert (events[-1].kind, events[-1].agent) == (EventKind.AGENT_REPLIED, "anna")
     foreign = await ben.post(f"{path}/reply", data={"csrf": await csrf(ben), "text": "x"})
     assert foreign.status == 404
 

@@ -113,3 +113,13 @@ async def test_a_handoff_reply_lost_in_a_crash_is_sent_when_the_message_comes_ag
     await chat.engine.handle(asking)  # redelivered: answered, not silenced as "for the agent"
     assert chat.sender.texts[-1].startswith(text("handoff", "de"))
     assert len(await chat.handoffs.queue()) == 1
+
+
+async def test_the_stars_the_customer_gives_after_resolve_are_kept_once(chat: Chat) -> None:
+    await chat.say(payload="handoff")
+    [handoff] = await chat.handoffs.queue()
+    await chat.handoffs.claim(handoff.id, "anna")
+    await chat.handoffs.resolve(handoff.id)
+    assert (await chat.say(payload="rate:4")).text == text("rating_thanks", "de")
+    await chat.say(payload="rate:1")  # pressed again on the old prompt
+    assert chat.handoffs.ratings == {handoff.id: 4}
