@@ -248,6 +248,9 @@ def users_create(
     language: Annotated[
         ConsoleLanguage, typer.Option(help="Language of the console.")
     ] = ConsoleLanguage.DE,
+    serves: Annotated[
+        str, typer.Option(help="Customers' languages this agent answers, comma-separated.")
+    ] = "de,en",
 ) -> None:
     """Add a staff account. The password is asked for twice, hidden, unless
     SERVICEBOT_NEW_USER_PASSWORD is set (for scripts)."""
@@ -257,7 +260,15 @@ def users_create(
     )
     try:
         user = asyncio.run(
-            commands.create_user(settings, username, display_name, password, role, language.value)
+            commands.create_user(
+                settings,
+                username,
+                display_name,
+                password,
+                role,
+                language.value,
+                serves={part.strip() for part in serves.split(",") if part.strip()},
+            )
         )
     except ValueError as exc:
         console.print(f"[red]No user created:[/] {exc}.")

@@ -7,7 +7,7 @@ import json
 import secrets
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -155,12 +155,18 @@ async def demo_agent_login(settings: Settings) -> tuple[str, str] | None:
 
 
 async def create_user(
-    settings: Settings, username: str, display_name: str, password: str, role: Role, language: str
+    settings: Settings,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    language: str,
+    serves: Collection[str] = ("de", "en"),
 ) -> StaffUser:
     """Add a staff account; ValueError for a taken username or a too short password."""
     db = create_engine(settings.effective_database_url)
     try:
         users = UserStore(session_factory(db))
-        return await users.create(username, display_name, password, role, language)
+        return await users.create(username, display_name, password, role, language, serves)
     finally:
         await db.dispose()

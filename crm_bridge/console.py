@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.errors import DeliveryError
 from bot.messages import Button, Channel, Reply
 from bot.senders import ReplySender, deliver_with_retry
-from bot.web.auth import Role, UserStore, require_role
+from bot.web.auth import Role, StaffUser, UserStore, require_role
 from bot.web.templates import render
 from crm_bridge.context_packet import ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
@@ -134,11 +134,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         search=search,
         canned=canned,
         draft=inserted.answer if inserted else "",
-        colleagues=[
-            colleague
-            for colleague in await deps.staff.with_role(Role.AGENT)
-            if colleague.username != request["user"].username
-        ],
+        colleagues=await _colleagues(deps, request["user"], language),
     )
 
 
@@ -184,9 +180,9 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     deps = request.app[CONSOLE]
     handoff = await _owned(deps, request)
     to_agent = str((await request.post()).get("to", ""))
-    colleagues = {user.username for user in await deps.staff.with_role(Role.AGENT)}
-    if to_agent not in colleagues:
-        raise web.HTTPBadRequest(text="no such colleague")
+    colleagues = await _colleagues(deps, request["user"], handoff.request.language)
+    if to_agent not in {colleague.username for colleague in colleagues}:
+        raise web.HTTPBadRequest(text="no such colleague for the customer's language")
     await deps.desk.transfer(handoff.id, request["user"].username, to_agent)
     raise web.HTTPSeeOther("/agent")
 
@@ -229,9 +225,13 @@ async def _handoff(deps: ConsoleDeps, request: web.Request) -> Handoff:
 
 
 async def _offered_to(request: web.Request, handoff: Handoff) -> bool:
-    """Whether this agent may see and take a waiting customer now: a key account is offered
-    to its account manager first, everyone else after `key_account_minutes`."""
+    """Whether this agent may see and take a waiting customer now: only in a language the
+    agent serves (unless no agent serves it), and a key account goes to its account manager
+    first, to everyone else after `key_account_minutes`."""
     deps = request.app[CONSOLE]
+    agents = await deps.staff.with_role(Role.AGENT)
+    if not routed_to(request["user"], handoff.request.language, agents):
+        return False
     waited = deps.clock() - handoff.requested_at
     number = handoff.request.customer_number
     if (
@@ -246,6 +246,22 @@ async def _offered_to(request: web.Request, handoff: Handoff) -> bool:
         return True  # nobody can tell who the manager is: serve the customer
     manager = customer.account_manager if customer else ""
     return not manager or manager == request["user"].display_name
+
+
+async def _colleagues(deps: ConsoleDeps, me: StaffUser, language: str) -> list[StaffUser]:
+    """Who may take over a conversation in this language from me."""
+    agents = await deps.staff.with_role(Role.AGENT)
+    return [
+        colleague
+        for colleague in agents
+        if colleague.username != me.username and routed_to(colleague, language, agents)
+    ]
+
+
+def routed_to(agent: StaffUser, language: str, agents: list[StaffUser]) -> bool:
+    """Language routing: a customer waits for an agent who serves their language; if no
+    account serves it, every agent may help rather than nobody."""
+    return language in agent.serves or not any(language in a.serves for a in agents)
 
 
 async def _owned(deps: ConsoleDeps, request: web.Request) -> Handoff:

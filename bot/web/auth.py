@@ -13,7 +13,7 @@ import functools
 import math
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -61,7 +61,8 @@ class StaffUser:
     username: str
     display_name: str
     role: Role
-    language: str
+    language: str  # of the console
+    serves: frozenset[str] = frozenset({"de", "en"})  # customers' languages they answer
 
 
 def normalise_username(username: str) -> str:
@@ -71,7 +72,8 @@ def normalise_username(username: str) -> str:
 
 def _staff(record: UserRecord) -> StaffUser:
     role = Role(record.role)
-    return StaffUser(record.id, record.username, record.display_name, role, record.language)
+    serves = frozenset(record.serves.split(","))
+    return StaffUser(record.id, record.username, record.display_name, role, record.language, serves)
 
 
 class UserStore:
@@ -83,10 +85,16 @@ class UserStore:
         self._dummy_hash: str | None = None
 
     async def create(
-        self, username: str, display_name: str, password: str, role: Role, language: str = "de"
+        self,
+        username: str,
+        display_name: str,
+        password: str,
+        role: Role,
+        language: str = "de",
+        serves: Collection[str] = LANGUAGES,
     ) -> StaffUser:
         """A new account; ValueError for a taken or malformed username, a short password,
-        an unknown role or language."""
+        an unknown role or language. `serves`: the customers' languages they answer."""
         name, role = normalise_username(username), Role(role)
         if not USERNAME_PATTERN.fullmatch(name):
             raise ValueError("a username is 1-64 letters, digits, '.', '_', '-' or '@'")
@@ -94,12 +102,15 @@ class UserStore:
             raise ValueError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
         if language not in LANGUAGES:
             raise ValueError(f"the language must be one of {', '.join(LANGUAGES)}")
+        if not serves or not set(serves) <= set(LANGUAGES):
+            raise ValueError(f"the customers' languages are some of {', '.join(LANGUAGES)}")
         record = UserRecord(
             username=name,
             display_name=display_name.strip() or name,
             password_hash=await asyncio.to_thread(self._hasher.hash, password),
             role=role.value,
             language=language,
+            serves=",".join(sorted(set(serves))),
         )
         try:
             async with self._sessions.begin() as session:

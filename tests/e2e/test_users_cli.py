@@ -94,3 +94,20 @@ def test_users_create_accepts_only_known_roles(sqlite_url: str, tmp_path: Path) 
     assert result.returncode == 2
     assert "agent" in result.stderr
     assert "admin" in result.stderr
+
+
+async def test_users_create_records_the_customers_languages_an_agent_serves(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    made = users_create(
+        sqlite_url, tmp_path, PASSWORD, "--username", "emma", "--role", "agent", "--serves", "en"
+    )
+    assert made.returncode == 0, made.stderr
+    user = await authenticate(sqlite_url, "emma", PASSWORD)
+    assert user is not None
+    assert user.serves == {"en"}
+    refused = users_create(
+        sqlite_url, tmp_path, PASSWORD, "--username", "finn", "--role", "agent", "--serves", "fr"
+    )
+    assert refused.returncode == 1
+    assert "No user created" in refused.stdout

@@ -17,10 +17,10 @@ from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage
 from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory
-from bot.web.auth import Role, UserStore, setup_auth
+from bot.web.auth import Role, StaffUser, UserStore, setup_auth
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
-from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
+from crm_bridge.console import CONSOLE, ConsoleDeps, routed_to, setup_console
 from crm_bridge.handoff import EventKind, Handoff, HandoffReason, HandoffRequest
 from faq.memory_store import MemoryFaqRepository
 from faq.seed import load_faq_file
@@ -55,6 +55,7 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
     for name, role in (("anna", Role.AGENT), ("ben", Role.AGENT), ("erik", Role.EDITOR)):
         await users.create(name, name.title(), PASSWORD, role)
     await users.create("jonas", "Jonas Weber", PASSWORD, Role.AGENT)  # K10001's manager
+    await users.create("emma", "Emma", PASSWORD, Role.AGENT, language="en", serves={"en"})
     store = SqlConversationStore(sessions)
     state = await store.open(customer_says("m0", "<script>window.pwned=1</script>"))
     await store.record_inbound(
@@ -90,9 +91,10 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
     harness = Console(desk, sender, handoff)
     async with AsyncExitStack() as stack:
         harness.clients = [
-            await stack.enter_async_context(TestClient(TestServer(app))) for _ in range(4)
+            await stack.enter_async_context(TestClient(TestServer(app))) for _ in range(5)
         ]
-        for client, name in zip(harness.clients, ("anna", "ben", "erik", "jonas"), strict=True):
+        names = ("anna", "ben", "erik", "jonas", "emma")
+        for client, name in zip(harness.clients, names, strict=True):
             await login(client, name)
         yield harness
 
@@ -228,3 +230,26 @@ async def test_a_key_account_is_offered_to_its_account_manager_first(console: Co
 
     console.now = console.handoff.requested_at + timedelta(minutes=6)
     assert f"{path}/claim" in await (await anna.get("/agent")).text()
+
+
+async def test_an_agent_is_offered_only_customers_in_a_language_they_serve(
+    console: Console,
+) -> None:
+    anna, emma = console.clients[0], console.clients[4]
+    path = f"/agent/handoffs/{console.handoff.id}"  # a German-speaking customer
+    assert f"{path}/claim" in await (await anna.get("/agent")).text()
+    assert f"{path}/claim" not in await (await emma.get("/agent")).text()
+    refused = await emma.post(f"{path}/claim", data={"csrf": await csrf(emma)})
+    assert refused.status == 404
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    assert '<option value="emma">' not in await (await anna.get(path)).text()
+    handed = await anna.post(f"{path}/transfer", data={"csrf": await csrf(anna), "to": "emma"})
+    assert handed.status == 400
+
+
+def test_a_language_nobody_serves_goes_to_every_agent() -> None:
+    german = StaffUser(1, "anna", "Anna", Role.AGENT, "de", frozenset({"de"}))
+    english = StaffUser(2, "emma", "Emma", Role.AGENT, "en", frozenset({"en"}))
+    assert routed_to(german, "de", [german, english])
+    assert not routed_to(german, "en", [german, english])
+    assert routed_to(german, "en", [german])  # nobody serves English: better anyone than none
