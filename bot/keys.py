@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.streams import StreamNames
+
 
 @dataclass(frozen=True, slots=True)
 class Keys:
@@ -29,6 +31,23 @@ class Keys:
     def attempts(self, entry_id: str) -> str:
         """How often a stream entry was tried."""
         return f"{self.prefix}:attempts:{entry_id}"
+
+    @property
+    def inbound(self) -> StreamNames:
+        """The inbound stream with its group, dead letters and attempt counters."""
+        return StreamNames(
+            self.inbound_stream, self.inbound_group, self.dead_letter_stream, self.attempts("")
+        )
+
+    @property
+    def crm_outbox(self) -> StreamNames:
+        """Events for the configured CRM (crm_bridge/crm.py), sent by the CRM dispatcher."""
+        return StreamNames(
+            f"{self.prefix}:crm",
+            "crm-dispatchers",
+            f"{self.prefix}:crm:dead",
+            f"{self.prefix}:crm-attempts:",
+        )
 
     def dedup(self, channel: str, message_id: str) -> str:
         """Marker that a channel message was accepted once (SET NX with TTL)."""

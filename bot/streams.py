@@ -1,0 +1,120 @@
+"""A durable Redis stream read by a consumer group: producers append once (deduplicated),
+consumers read, acknowledge after the work is done, take over what a crashed consumer left,
+and park what keeps failing in a dead-letter stream. The inbound messages and the CRM
+outbox are both such streams."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import redis.asyncio as aioredis
+
+# Dedup and append in one step, so a crash between them can neither lose an entry (marker
+# set, entry missing) nor let a repeated one through twice.
+_ACCEPT_SCRIPT = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'message', ARGV[3])
+end
+return false
+"""
+Entries = list[tuple[bytes, dict[bytes, bytes]]]
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One entry as read, with the id needed to acknowledge it."""
+
+    entry_id: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StreamNames:
+    """Where a durable stream lives in Redis (names from bot/keys.py)."""
+
+    stream: str
+    group: str
+    dead_letters: str
+    attempts_prefix: str  # + entry id: how often the entry was tried
+
+
+class DurableStream:
+    """At-least-once delivery of JSON bodies between processes."""
+
+    def __init__(
+        self, redis: aioredis.Redis, names: StreamNames, dedup_ttl: int, max_length: int
+    ) -> None:
+        self._redis = redis
+        self._names = names
+        self._dedup_ttl = dedup_ttl
+        self._max_length = max_length
+        self._accept = redis.register_script(_ACCEPT_SCRIPT)
+
+    async def append_once(self, dedup_key: str, body: str) -> bool:
+        """Append unless an entry with this dedup key was appended before."""
+        entry_id = await self._accept(
+            keys=[dedup_key, self._names.stream], args=[self._dedup_ttl, self._max_length, body]
+        )
+        return entry_id is not None
+
+    async def ensure_group(self) -> None:
+        """Create the consumer group (and the stream) if they do not exist yet."""
+        try:
+            await self._redis.xgroup_create(
+                self._names.stream, self._names.group, id="0", mkstream=True
+            )
+        except aioredis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def read(self, consumer: str, count: int, block_ms: int) -> list[RawEntry]:
+        """New entries for this consumer, waiting up to block_ms for the first."""
+        response = await self._redis.xreadgroup(
+            self._names.group, consumer, {self._names.stream: ">"}, count=count, block=block_ms
+        )
+        streams = cast(list[tuple[bytes, Entries]], response or [])
+        return [entry for _stream, entries in streams for entry in _raw(entries)]
+
+    async def claim_stale(self, consumer: str, min_idle_ms: int, count: int) -> list[RawEntry]:
+        """Entries another (crashed) consumer read but never acknowledged."""
+        response = await self._redis.xautoclaim(
+            self._names.stream,
+            self._names.group,
+            consumer,
+            min_idle_time=min_idle_ms,
+            start_id="0-0",
+            count=count,
+        )
+        return _raw(response[1])
+
+    async def ack(self, entry_id: str) -> None:
+        """Mark an entry as done for the group and forget its attempt count."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xack(self._names.stream, self._names.group, entry_id)
+            pipe.delete(self._names.attempts_prefix + entry_id)
+            await pipe.execute()
+
+    async def delivery_attempt(self, entry_id: str, ttl: int) -> int:
+        """Count one more processing attempt of an entry (for the dead-letter decision)."""
+        key = self._names.attempts_prefix + entry_id
+        attempts = int(await self._redis.incr(key))
+        await self._redis.expire(key, ttl)
+        return attempts
+
+    async def dead_letter(self, entry: RawEntry, reason: str) -> None:
+        """Park an entry that keeps failing: kept for a person, not retried forever."""
+        await self._redis.xadd(
+            self._names.dead_letters,
+            {"message": entry.body, "reason": reason, "entry_id": entry.entry_id},
+        )
+        await self.ack(entry.entry_id)
+
+
+def _raw(entries: Entries | None) -> list[RawEntry]:
+    # xautoclaim reports deleted entries as empty
+    return [
+        RawEntry(entry_id.decode(), fields[b"message"])
+        for entry_id, fields in entries or []
+        if fields and b"message" in fields
+    ]
