@@ -23,6 +23,14 @@ from telegram.request import HTTPXRequest
 from bot import redis_factory
 from bot.channels.telegram import TelegramWebhook
 from bot.channels.telegram_sender import TelegramSender
+from bot.crm_wiring import (
+    WorkerProcess,
+    add_crm_webhooks,
+    agent_actions,
+    check_crm_settings,
+    crm_dispatcher,
+    crm_outbox,
+)
 from bot.devtools.simulator import Simulator, add_simulator_routes
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.engine import Engine, EngineConfig
@@ -210,11 +218,13 @@ async def _database_ready(db: AsyncEngine) -> bool:
 
 RESOURCES = web.AppKey("resources", Resources)
 TELEGRAM_WEBHOOK = web.AppKey("telegram_webhook", TelegramWebhook)
+INBOUND_QUEUE = web.AppKey("inbound_queue", InboundQueue)
 STANDIN = web.AppKey("standin", StandinState)
 
 
 def create_app(settings: Settings) -> web.Application:
     """The web process: webhooks, health, and in development the simulator."""
+    check_crm_settings(settings)
     app = web.Application(client_max_size=settings.max_body_bytes + 64 * 1024)
     secret = settings.telegram_secret_token.get_secret_value()
     if not secret:
@@ -233,12 +243,21 @@ def create_app(settings: Settings) -> web.Application:
             if standin is not None:
                 standin.webhook_url = settings.effective_public_url + "/webhooks/telegram"
                 standin.webhook_secret = secret
+            app[INBOUND_QUEUE] = queue
             async with AsyncExitStack() as senders:
+                outbox = crm_outbox(settings, res.redis, res.keys)
                 app[CONSOLE] = ConsoleDeps(
                     desk=SqlHandoffDesk(res.sessions),
                     history=SqlConversationHistory(res.sessions),
                     orders=order_provider(settings, res.sessions, res.http),
-                    senders=staff_senders(settings, senders),
+                    actions=agent_actions(
+                        settings,
+                        res.sessions,
+                        staff_senders(settings, senders),
+                        outbox,
+                        res.redis,
+                        res.keys,
+                    ),
                     faq=res.faq,
                     staff=UserStore(res.sessions),
                     key_account_minutes=settings.key_account_first_minutes,
@@ -269,6 +288,7 @@ def create_app(settings: Settings) -> web.Application:
         secure_cookies=settings.effective_secure_cookies,
     )
     setup_console(app)
+    add_crm_webhooks(app, settings, lambda: (app[INBOUND_QUEUE], app[RESOURCES].sessions))
     if standin is not None:
         app[STANDIN] = standin
         app.add_subapp(STANDIN_PATH, create_standin_app(standin))
@@ -290,8 +310,9 @@ def _add_simulator(app: web.Application, standin: StandinState) -> None:
 
 
 @asynccontextmanager
-async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
+async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
     """The worker process's object graph."""
+    check_crm_settings(settings)
     endpoint = telegram_endpoint(settings)
     if endpoint is None:
         raise RuntimeError(
@@ -302,15 +323,18 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
         bot = telegram_bot(*endpoint)
         await connect_telegram_bot(bot)
         stack.push_async_callback(bot.shutdown)
+        senders = {Channel.TELEGRAM: TelegramSender(bot)}
+        orders = order_provider(settings, res.sessions, res.http)
+        outbox = crm_outbox(settings, res.redis, res.keys)
         engine = Engine(
             store=SqlConversationStore(res.sessions),
             reader=message_reader(settings, res.nlu, res.faq, res.rasa.model_name),
             faq=res.faq,
-            orders=order_provider(settings, res.sessions, res.http),
+            orders=orders,
             handoffs=SqlHandoffDesk(res.sessions),
             business_hours=business_hours(settings),
             languages=LanguageDetector(),
-            senders={Channel.TELEGRAM: TelegramSender(bot)},
+            senders=senders,
             redis=res.redis,
             keys=res.keys,
             config=EngineConfig(
@@ -318,8 +342,14 @@ async def build_worker(settings: Settings) -> AsyncIterator[Worker]:
                 lock_seconds=settings.conversation_lock_seconds,
                 sent_marker_ttl=settings.dedup_ttl_seconds,
             ),
+            agents=agent_actions(settings, res.sessions, senders, outbox, res.redis, res.keys),
+            crm=outbox,
         )
         queue = InboundQueue(
             res.redis, res.keys, settings.dedup_ttl_seconds, settings.stream_max_length
         )
-        yield Worker(queue, engine, consumer=f"{socket.gethostname()}-{os.getpid()}")
+        consumer = f"{socket.gethostname()}-{os.getpid()}"
+        yield WorkerProcess(
+            Worker(queue, engine, consumer=consumer),
+            crm_dispatcher(settings, outbox, res.http, res.sessions, orders, consumer),
+        )

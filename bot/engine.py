@@ -19,7 +19,9 @@ from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.senders import Sender, deliver_with_retry
 from bot.verification_memory import RedisVerificationMemory
+from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
 from crm_bridge.business_hours import BusinessHours
+from crm_bridge.crm import CrmOutbox, NoCrm, customer_wrote
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from faq.ports import FaqRepository
 from handlers import handoff, menu, order_status
@@ -74,7 +76,11 @@ class Engine:
         redis: aioredis.Redis,
         keys: Keys,
         config: EngineConfig,
+        agents: AgentActions | None = None,
+        crm: CrmOutbox | None = None,
     ) -> None:
+        """`agents` carries out what people do in a CRM (STAFF_* messages); `crm` is told
+        what the customer writes while people have the conversation."""
         self._store = store
         self._reader = reader
         self._faq = faq
@@ -87,6 +93,8 @@ class Engine:
         self._keys = keys
         self._config = config
         self._dialogue = DialogueMemory(redis, keys, config.dialogue_ttl)
+        self._agents = agents
+        self._crm: CrmOutbox = crm or NoCrm()
 
     async def handle(self, message: InboundMessage) -> None:
         """Answer the message; raises DeliveryError if the answer could not be delivered."""
@@ -101,12 +109,25 @@ class Engine:
             blocking_timeout=self._config.lock_seconds,
         )
         async with lock:
+            if message.kind in STAFF_KINDS:
+                if self._agents is None:
+                    raise RuntimeError("a CRM action arrived but no CRM is configured")
+                await self._agents.from_crm(message)
+                return
             state = await self._store.open(message)
             with_people = await self._handoffs.open_handoff(state.conversation_id)
             cancelling = _cancels(message, with_people)
             if with_people is not None and not cancelling and not _asked_by(message, with_people):
                 # People have the conversation: the bot stays silent, the message is kept.
                 await self._store.record_inbound(state, message, Understanding("for_agent"))
+                await self._crm.publish(
+                    customer_wrote(
+                        with_people,
+                        f"{message.channel.value}:{message.message_id}",
+                        _as_text(message),
+                        self._config.clock(),
+                    )
+                )
                 if message.callback_id:
                     await self._senders[message.channel].acknowledge_button(message.callback_id)
                 bound.info("message_for_agent", handoff=with_people.id)
@@ -159,6 +180,7 @@ class Engine:
             misses_in_a_row=await self._dialogue.misses_before(key, message_id),
             text=message.text,
             sender_phone=message.user_id if message.channel is Channel.WHATSAPP else None,
+            crm=self._crm,
         )
         understanding, understood = Understanding(), True
         try:
@@ -234,6 +256,15 @@ def _cancels(message: InboundMessage, with_people: Handoff | None) -> bool:
         and with_people.state is HandoffState.QUEUED
         and handoff.wants_to_cancel(message.payload or message.text)
     )
+
+
+def _as_text(message: InboundMessage) -> str:
+    """A customer's message as a CRM shows it."""
+    if message.kind is InboundKind.TEXT:
+        return message.text
+    if message.kind is InboundKind.BUTTON:
+        return f"[button: {message.payload}]"
+    return f"[{message.kind.value}]"  # a shared phone number stays in our database
 
 
 def _digest(reply: Reply) -> str:

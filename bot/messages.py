@@ -16,13 +16,16 @@ class Channel(StrEnum):
 
 
 class InboundKind(StrEnum):
-    """What the customer did."""
+    """What happened in the chat: mostly what the customer did, or (STAFF_*) what a person
+    did in a CRM, queued in the same stream so it keeps its place in the conversation."""
 
     TEXT = "text"
     BUTTON = "button"  # pressed an inline button; payload holds its data
     UNSUPPORTED = "unsupported"  # photo, sticker, voice... answered politely
     CONTACT = "contact"  # shared their own phone number (payload; empty: someone else's)
     BLOCKED = "blocked"  # the customer blocked the bot: no reply possible
+    STAFF_TEXT = "staff_text"  # a person wrote in the CRM (payload: handoff id)
+    STAFF_RESOLVED = "staff_resolved"  # a person resolved the conversation in the CRM
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     # name is the account manager's for this long before every agent sees it.
     key_account_first_minutes: float = Field(default=5.0, ge=0.0)
 
+    # Where people answer handed-over customers besides the built-in agent console:
+    # "chatwoot" (Application API, an API-channel inbox) or "webhook" (signed HTTP callbacks
+    # to any other CRM). See README, "CRM bridge".
+    crm: Literal["console", "chatwoot", "webhook"] = "console"
+    chatwoot_url: str = ""
+    chatwoot_account_id: int = 0
+    chatwoot_inbox_id: int = 0
+    chatwoot_api_token: SecretStr = SecretStr("")
+    # The last part of the webhook URL registered in Chatwoot: /webhooks/chatwoot/<token>.
+    chatwoot_webhook_token: SecretStr = SecretStr("")
+    chatwoot_teams: dict[str, int] = Field(default_factory=dict)  # e.g. {"de": 1, "en": 2}
+    crm_webhook_url: str = ""
+    crm_webhook_secret: SecretStr = SecretStr("")
+    crm_note_language: Literal["de", "en"] = "de"  # of the context note people read in the CRM
+
     dedup_ttl_seconds: int = 2 * 24 * 3600  # Telegram redelivers for about a day
     conversation_lock_seconds: int = 60
     stream_max_length: int = 100_000
@@ -77,6 +92,24 @@ class Settings(BaseSettings):
     secure_cookies: bool | None = None
     # `servicebot users create` takes the new password from here instead of prompting.
     new_user_password: SecretStr = SecretStr("")
+
+    def crm_problems(self) -> list[str]:
+        """What the chosen CRM still needs (empty when it is fully configured)."""
+        needed: dict[str, object] = {}
+        if self.crm == "chatwoot":
+            needed = {
+                "CHATWOOT_URL": self.chatwoot_url,
+                "CHATWOOT_ACCOUNT_ID": self.chatwoot_account_id,
+                "CHATWOOT_INBOX_ID": self.chatwoot_inbox_id,
+                "CHATWOOT_API_TOKEN": self.chatwoot_api_token.get_secret_value(),
+                "CHATWOOT_WEBHOOK_TOKEN": self.chatwoot_webhook_token.get_secret_value(),
+            }
+        elif self.crm == "webhook":
+            needed = {
+                "CRM_WEBHOOK_URL": self.crm_webhook_url,
+                "CRM_WEBHOOK_SECRET": self.crm_webhook_secret.get_secret_value(),
+            }
+        return [f"SERVICEBOT_{name} is not set" for name, value in needed.items() if not value]
 
     @property
     def is_development(self) -> bool:

@@ -6,24 +6,22 @@ to refresh when something changed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from bot.errors import DeliveryError
-from bot.messages import Button, Channel, Reply
-from bot.senders import ReplySender, deliver_with_retry
 from bot.web.auth import Role, StaffUser, UserStore, require_role
 from bot.web.templates import render
+from crm_bridge.agent_actions import AgentActions, ConversationGoneError, NoSenderError
 from crm_bridge.context_packet import ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from faq.model import FaqEntryData
 from faq.ports import FaqRepository
-from handlers.payloads import rating_payload
-from handlers.texts import text
 from orders.ports import OrderProvider, OrderSystemUnavailableError
 
 EVENT_INTERVAL_SECONDS = 2.0
@@ -36,7 +34,7 @@ class ConsoleDeps:
     desk: HandoffDesk
     history: ConversationHistory
     orders: OrderProvider
-    senders: Mapping[Channel, ReplySender]
+    actions: AgentActions  # replies into the messenger, resolve with the rating prompt
     faq: FaqRepository  # the bot's answers, reusable as canned replies
     staff: UserStore  # colleagues to transfer a conversation to
     # A key account (tier A with an account manager) waits this long for its account
@@ -145,8 +143,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
     handoff = await _owned(deps, request)
     body = str((await request.post()).get("text", "")).strip()
     if body:
-        await _send(deps, handoff, Reply(body[:4000]), agent_text=body[:4000])
-        await deps.desk.agent_replied(handoff.id, request["user"].username)
+        async with _delivering():
+            await deps.actions.reply(handoff, request["user"].username, body)
     raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}")
 
 
@@ -155,10 +153,8 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     """Done: the bot answers again and asks the customer how it went."""
     deps = request.app[CONSOLE]
     handoff = await _owned(deps, request)
-    if await deps.desk.resolve(handoff.id):
-        language = handoff.request.language
-        stars = tuple(Button("⭐" * n, rating_payload(n)) for n in range(1, 6))
-        await _send(deps, handoff, Reply(text("rating_prompt", language), stars))
+    async with _delivering():
+        await deps.actions.resolve(handoff)
     raise web.HTTPSeeOther("/agent")
 
 
@@ -199,18 +195,17 @@ async def _canned_replies(faq: FaqRepository, language: str, search: str) -> lis
     return found[:10]
 
 
-async def _send(deps: ConsoleDeps, handoff: Handoff, message: Reply, agent_text: str = "") -> None:
-    info = await deps.history.conversation(handoff.request.conversation_id)
-    if info is None:
-        raise web.HTTPNotFound(text="conversation not found")
-    sender = deps.senders.get(Channel(info.channel))
-    if sender is None:
-        raise web.HTTPServiceUnavailable(text=f"no sender for {info.channel}")
+@contextlib.asynccontextmanager
+async def _delivering() -> AsyncIterator[None]:
+    """What the agent sees when their message could not reach the customer."""
     try:
-        sent_id = await deliver_with_retry(sender, info.chat_id, message)
+        yield
+    except ConversationGoneError as error:
+        raise web.HTTPNotFound(text="conversation not found") from error
+    except NoSenderError as error:
+        raise web.HTTPServiceUnavailable(text=f"no messenger configured for {error}") from error
     except DeliveryError as error:
         raise web.HTTPBadGateway(text="the messenger did not take the message") from error
-    await deps.history.record_agent_reply(info.conversation_id, agent_text or message.text, sent_id)
 
 
 async def _handoff(deps: ConsoleDeps, request: web.Request) -> Handoff:

@@ -67,6 +67,7 @@ class Handoff:
     position: int  # place in the queue when requested (1: next)
     requested_at: datetime
     agent: str = ""
+    crm_ref: str = ""  # the conversation's id in the CRM it was handed to, once opened there
 
 
 class EventKind(StrEnum):
@@ -148,4 +149,12 @@ class HandoffDesk(Protocol):
 
     async def events(self, handoff_id: int) -> list[HandoffEvent]:
         """Everything recorded for a handoff, oldest first."""
+        ...
+
+    async def link_crm(self, handoff_id: int, crm_ref: str) -> None:
+        """Remember the handoff's conversation id in the CRM."""
+        ...
+
+    async def by_crm_ref(self, crm_ref: str) -> Handoff | None:
+        """The handoff whose CRM conversation this is (the CRM's webhooks name only theirs)."""
         ...

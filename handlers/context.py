@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from crm_bridge.business_hours import BusinessHours
+from crm_bridge.crm import CrmOutbox, NoCrm
 from crm_bridge.handoff import HandoffDesk
 from faq.ports import FaqRepository
 from nlu.decision import Decision
@@ -33,3 +34,4 @@ class HandlerContext:
     misses_in_a_row: int = 0  # earlier consecutive messages the bot did not understand
     text: str = ""  # what the customer wrote (order numbers in it)
     sender_phone: str | None = None  # WhatsApp: the number the customer writes from
+    crm: CrmOutbox = field(default_factory=NoCrm)  # told about handoffs (crm_bridge/crm.py)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from babel.dates import format_date
 
 from bot.messages import Button, Reply
+from crm_bridge.crm import closed, handed_over
 from crm_bridge.handoff import HandoffReason, HandoffRequest
 from handlers import menu
 from handlers.context import HandlerContext
@@ -49,6 +50,8 @@ async def hand_over(
             tier=customer.tier if customer else "",
         )
     )
+    if handoff.request.requested_by == context.message_id:  # new (or this very request again)
+        await context.crm.publish(handed_over(handoff, context.now))
     if handoff.request.callback:
         opening = context.business_hours.next_opening(moment)
         day_format, locale = DAY_FORMATS.get(language, DAY_FORMATS["de"])
@@ -66,6 +69,8 @@ async def hand_over(
 
 async def withdraw(context: HandlerContext) -> list[Reply]:
     """The customer no longer waits for a person; the bot is back (or was never away)."""
-    if await context.handoffs.cancel(context.conversation_id):
+    waiting = await context.handoffs.open_handoff(context.conversation_id)
+    if waiting is not None and await context.handoffs.cancel(context.conversation_id):
+        await context.crm.publish(closed(waiting, "cancelled", context.now))
         return [Reply(text("handoff_cancelled", context.language))]
     return await menu.categories(context)

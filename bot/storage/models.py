@@ -186,6 +186,7 @@ class HandoffRecord(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     rating: Mapped[int | None] = mapped_column(default=None)  # the customer's 1-5 stars
+    crm_ref: Mapped[str] = mapped_column(String(64), default="", index=True)  # id in the CRM
 
 
 class HandoffEventRecord(Base):

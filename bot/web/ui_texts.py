@@ -90,6 +90,28 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "de": "Bot hat zweimal nicht verstanden",
         "en": "bot did not understand twice",
     },
+    "speaker.customer": {"de": "Kunde", "en": "Customer"},
+    "speaker.bot": {"de": "Bot", "en": "Bot"},
+    "speaker.agent": {"de": "Mitarbeiter", "en": "Agent"},
+    "speaker.note": {"de": "Notiz", "en": "Note"},
+    "crm.customer": {
+        "de": "Kunde: {company} ({number}), Stufe {tier}, Betreuer {manager}, Ansprechpartner "
+        "{contact}",
+        "en": "Customer: {company} ({number}), tier {tier}, account manager {manager}, contact "
+        "{contact}",
+    },
+    "crm.callback": {
+        "de": "Außerhalb der Servicezeiten angefragt: bitte zurückmelden.",
+        "en": "Asked outside service hours: please get back to the customer.",
+    },
+    "crm.withdrawn": {
+        "de": "Der Kunde hat die Anfrage zurückgezogen; der Bot antwortet wieder.",
+        "en": "The customer withdrew the request; the bot answers again.",
+    },
+    "crm.resolved_here": {
+        "de": "In der servicebot-Konsole erledigt; der Bot antwortet wieder.",
+        "en": "Resolved in the servicebot console; the bot answers again.",
+    },
     "channel.telegram": {"de": "Telegram", "en": "Telegram"},
     "channel.whatsapp": {"de": "WhatsApp", "en": "WhatsApp"},
     # Order statuses in the words the bot uses with customers.

@@ -128,6 +128,15 @@ class MemoryHandoffDesk:
         """The handoff's events, oldest first."""
         return list(self.recorded.get(handoff_id, []))
 
+    async def link_crm(self, handoff_id: int, crm_ref: str) -> None:
+        """Store the CRM's conversation id on the handoff."""
+        self.handoffs[handoff_id] = replace(self.handoffs[handoff_id], crm_ref=crm_ref)
+
+    async def by_crm_ref(self, crm_ref: str) -> Handoff | None:
+        """The latest handoff linked to that CRM conversation."""
+        linked = [h for h in self.handoffs.values() if crm_ref and h.crm_ref == crm_ref]
+        return max(linked, key=lambda h: h.id) if linked else None
+
     def _record(
         self, handoff_id: int, kind: EventKind, agent: str = "", stars: int | None = None
     ) -> None:

@@ -39,7 +39,8 @@ def _handoff(row: HandoffRecord) -> Handoff:
         tier=row.tier,
     )
     state = HandoffState(row.state)
-    return Handoff(row.id, request, state, row.position, as_utc(row.requested_at), row.agent)
+    requested_at = as_utc(row.requested_at)
+    return Handoff(row.id, request, state, row.position, requested_at, row.agent, row.crm_ref)
 
 
 class SqlHandoffDesk:
@@ -217,6 +218,26 @@ class SqlHandoffDesk:
                 HandoffEvent(EventKind(row.kind), as_utc(row.at), row.agent, row.stars)
                 for row in rows
             ]
+
+    async def link_crm(self, handoff_id: int, crm_ref: str) -> None:
+        """Store the CRM's conversation id on the handoff."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(HandoffRecord).where(HandoffRecord.id == handoff_id).values(crm_ref=crm_ref)
+            )
+
+    async def by_crm_ref(self, crm_ref: str) -> Handoff | None:
+        """The latest handoff linked to that CRM conversation."""
+        if not crm_ref:
+            return None
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(HandoffRecord)
+                .where(HandoffRecord.crm_ref == crm_ref)
+                .order_by(HandoffRecord.id.desc())
+                .limit(1)
+            )
+            return _handoff(row) if row else None
 
     async def _advance(
         self,

@@ -216,3 +216,17 @@ async def test_the_customer_rates_the_last_resolved_handoff_once(
     assert not await desk.rate(conversation, 1)  # a second press changes nothing
     rated = [e for e in await desk.events(handoff.id) if e.kind is EventKind.RATED]
     assert [(e.stars, e.agent) for e in rated] == [(4, "anna")]
+
+
+async def test_a_handoff_is_found_by_its_conversation_in_the_crm(
+    desk: HandoffDesk, new_conversation: NewConversation
+) -> None:
+    first = await desk.request(asking(await new_conversation()))
+    second = await desk.request(asking(await new_conversation()))
+    assert await desk.by_crm_ref("cw-7") is None
+    await desk.link_crm(second.id, "cw-7")
+    found = await desk.by_crm_ref("cw-7")
+    assert found is not None
+    assert (found.id, found.crm_ref) == (second.id, "cw-7")
+    assert await desk.by_crm_ref("") is None  # unlinked handoffs are never found
+    assert (await desk.get(first.id)) == first

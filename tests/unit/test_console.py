@@ -20,7 +20,9 @@ from bot.storage.database import SessionFactory
 from bot.web.auth import Role, StaffUser, UserStore, setup_auth
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
+from crm_bridge.agent_actions import AgentActions
 from crm_bridge.console import CONSOLE, ConsoleDeps, routed_to, setup_console
+from crm_bridge.crm import NoCrm
 from crm_bridge.handoff import EventKind, Handoff, HandoffReason, HandoffRequest
 from faq.memory_store import MemoryFaqRepository
 from faq.seed import load_faq_file
@@ -79,11 +81,20 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
     app = web.Application()
     setup_auth(app, lambda: users, lambda: redis, KEYS, secure_cookies=False)
     setup_console(app)
+    history = SqlConversationHistory(sessions)
     app[CONSOLE] = ConsoleDeps(
         desk,
-        SqlConversationHistory(sessions),
+        history,
         MemoryOrderProvider(load_customers(), load_orders()),
-        {Channel.TELEGRAM: sender},
+        AgentActions(
+            desk=desk,
+            history=history,
+            senders={Channel.TELEGRAM: sender},
+            outbox=NoCrm(),
+            redis=redis,
+            keys=KEYS,
+            sent_marker_ttl=60,
+        ),
         MemoryFaqRepository(load_faq_file()),
         users,
         clock=lambda: harness.now,

@@ -1,8 +1,8 @@
-"""handoff events, ratings, languages agents serve
+"""handoff events, ratings, CRM links, languages agents serve
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-01 18:48:50.327018
+Create Date: 2026-12-01 18:54:32.228999
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ def upgrade() -> None:
 
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rating", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("crm_ref", sa.String(length=64), nullable=False, server_default="")
+        )
+        batch_op.create_index(batch_op.f("ix_handoffs_crm_ref"), ["crm_ref"], unique=False)
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         # Existing agents serve both languages, as everyone did before routing by language.
@@ -53,6 +57,8 @@ def downgrade() -> None:
         batch_op.drop_column("serves")
 
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_handoffs_crm_ref"))
+        batch_op.drop_column("crm_ref")
         batch_op.drop_column("rating")
 
     with op.batch_alter_table("handoff_events", schema=None) as batch_op:

@@ -1,0 +1,102 @@
+"""The CRM bridge: where handed-over conversations go besides our own agent console.
+
+The bot publishes what happens to a handoff (handed over with its context, the customer
+wrote, closed) to a durable outbox; a dispatcher in the worker hands each event to the
+configured `Crm` adapter (Chatwoot, a signed webhook) and retries until it is taken, so no
+step is lost when the CRM is down. With the built-in console only, nothing is published."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from crm_bridge.context_packet import ContextPacket
+from crm_bridge.handoff import Handoff
+
+
+class CrmEventKind(StrEnum):
+    """What the CRM is told."""
+
+    HANDED_OVER = "handed_over"  # queued for people: the context packet goes with it
+    CUSTOMER_WROTE = "customer_wrote"  # a message of the customer while people have the chat
+    CLOSED = "closed"  # the customer withdrew, or the handoff was resolved on our side
+
+
+@dataclass(frozen=True, slots=True)
+class CrmEvent:
+    """One step of a handoff for the CRM; `key` is unique per step (dedup on both sides)."""
+
+    kind: CrmEventKind
+    handoff_id: int
+    key: str
+    text: str = ""  # CUSTOMER_WROTE: the message; CLOSED: "cancelled" or "resolved"
+    at: float = 0.0  # epoch seconds
+
+    def to_json(self) -> str:
+        """Serialise for the outbox stream."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> CrmEvent:
+        """Inverse of to_json."""
+        data: dict[str, Any] = json.loads(raw)
+        data["kind"] = CrmEventKind(data["kind"])
+        return cls(**data)
+
+
+def handed_over(handoff: Handoff, at: float) -> CrmEvent:
+    """The event for a new handoff."""
+    return CrmEvent(CrmEventKind.HANDED_OVER, handoff.id, f"handoff:{handoff.id}", at=at)
+
+
+def customer_wrote(handoff: Handoff, message_key: str, text: str, at: float) -> CrmEvent:
+    """The event for a customer's message while people have the conversation."""
+    return CrmEvent(
+        CrmEventKind.CUSTOMER_WROTE, handoff.id, f"message:{message_key}", text=text, at=at
+    )
+
+
+def closed(handoff: Handoff, how: str, at: float) -> CrmEvent:
+    """The event for a handoff that ended on our side ("cancelled" or "resolved")."""
+    return CrmEvent(CrmEventKind.CLOSED, handoff.id, f"closed:{handoff.id}", text=how, at=at)
+
+
+class CrmOutbox(Protocol):
+    """Where handoff events wait for the CRM (Redis stream; nothing with the console only)."""
+
+    async def publish(self, event: CrmEvent) -> None:
+        """Queue the event once (publishing the same key again changes nothing)."""
+        ...
+
+
+class NoCrm:
+    """The built-in agent console is the only place people work: nothing to tell."""
+
+    async def publish(self, event: CrmEvent) -> None:
+        """Nothing to do."""
+
+
+class CrmError(Exception):
+    """The CRM did not take an event; `permanent` when retrying cannot help (a 4xx)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Crm(Protocol):
+    """A CRM that people answer customers in; adapters in crm_bridge/adapters."""
+
+    async def handed_over(self, packet: ContextPacket, event: CrmEvent) -> None:
+        """Open the conversation there with the whole context. Raises CrmError."""
+        ...
+
+    async def customer_wrote(self, handoff: Handoff, event: CrmEvent) -> None:
+        """Add the customer's new message there. Raises CrmError."""
+        ...
+
+    async def closed(self, handoff: Handoff, event: CrmEvent) -> None:
+        """Close the conversation there. Raises CrmError."""
+        ...
