@@ -100,9 +100,7 @@ class AgentActions:
             await self._desk.claim(handoff.id, agent)
             handoff = await self._desk.get(handoff.id) or handoff
         if message.kind is InboundKind.STAFF_TEXT:
-            await self.reply(
-                handoff, handoff.agent or agent, message.text, once_as=message.message_id
-            )
+            await self.reply(handoff, agent, message.text, once_as=message.message_id)
         else:
             await self.resolve(handoff, from_crm=True)
         bound.info("crm_action_done")

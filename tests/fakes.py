@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.errors import DeliveryError
 from bot.messages import Reply
+from crm_bridge.crm import CrmEvent
 
 
 @dataclass
@@ -49,3 +50,15 @@ class FixedOpinion:
     async def shares(self, text: str) -> dict[str, float]:
         """All of the vote for the configured intent."""
         return {self.intent: 1.0} if self.intent else {}
+
+
+@dataclass
+class MemoryCrmOutbox:
+    """A CrmOutbox that keeps the published events (each key once, like the Redis one)."""
+
+    events: list[CrmEvent] = field(default_factory=list)
+
+    async def publish(self, event: CrmEvent) -> None:
+        """Keep the event unless its key was published before."""
+        if all(published.key != event.key for published in self.events):
+            self.events.append(event)
