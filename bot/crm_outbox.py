@@ -14,7 +14,8 @@ class RedisCrmOutbox:
 
     def __init__(self, redis: aioredis.Redis, keys: Keys, dedup_ttl: int, max_length: int):
         self._keys = keys
-        self.stream = DurableStream(redis, keys.crm_outbox, dedup_ttl, max_length)
+        self.stream_names = keys.crm_outbox
+        self.stream = DurableStream(redis, self.stream_names, dedup_ttl, max_length)
 
     async def publish(self, event: CrmEvent) -> None:
         """Append the event unless its key was published before."""
