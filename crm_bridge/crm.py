@@ -79,11 +79,15 @@ class NoCrm:
 
 
 class CrmError(Exception):
-    """The CRM did not take an event; `permanent` when retrying cannot help (a 4xx)."""
+    """The CRM did not take an event; `permanent` when retrying cannot help (a 4xx), and
+    `retry_after` seconds when the CRM said how long to wait (a 429)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 class Crm(Protocol):

@@ -80,6 +80,7 @@ class CrmDispatcher:
                     bound.error("crm_event_dead_lettered", reason=str(error), attempts=attempt)
                     return
                 delay = min(self._max_delay, self._base_delay * 2 ** (attempt - 1))
+                delay = max(delay, error.retry_after or 0.0)  # the CRM's own 429 wait
                 delay += random.uniform(0, self._base_delay)  # noqa: S311 (jitter)
                 bound.warning("crm_event_will_retry", reason=str(error), retry_in=round(delay, 1))
                 with contextlib.suppress(TimeoutError):

@@ -57,6 +57,9 @@ class ChatwootCrm:
         labels = ["servicebot", f"reason-{request.reason.value}", f"lang-{request.language}"]
         if request.tier:
             labels.append(f"tier-{request.tier.lower()}")
+        # Setting labels replaces them all: keep those agents added before a retry.
+        present = await self._call("GET", f"/conversations/{conversation}/labels")
+        labels = list(dict.fromkeys([*_strings(present.get("payload")), *labels]))
         await self._call("POST", f"/conversations/{conversation}/labels", {"labels": labels})
         team = self._config.teams.get(request.language)
         if team is not None:
@@ -144,7 +147,8 @@ class ChatwootCrm:
     def _source_id(self, contact: Mapping[str, Any]) -> str:
         for contact_inbox in _list(contact.get("contact_inboxes")):
             inbox = contact_inbox.get("inbox") or {}
-            if inbox.get("id") in (None, self._config.inbox_id) and contact_inbox.get("source_id"):
+            inbox_id = inbox.get("id", contact_inbox.get("inbox_id"))
+            if inbox_id == self._config.inbox_id and contact_inbox.get("source_id"):
                 return str(contact_inbox["source_id"])
         return ""
 
@@ -180,15 +184,29 @@ class ChatwootCrm:
                 allow_redirects=False,
             ) as response:
                 if response.status >= 400:
-                    permanent = response.status < 500 and response.status != 429
-                    raise CrmError(
-                        f"Chatwoot answered {response.status} to {method} {path}",
-                        permanent=permanent,
-                    )
+                    raise _refusal(response, f"{method} {path}")
                 parsed = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise CrmError(f"Chatwoot not reachable for {method} {path}: {error!r}") from None
         return parsed if isinstance(parsed, dict) else {"payload": parsed}
+
+
+def _refusal(response: aiohttp.ClientResponse, call: str) -> CrmError:
+    """What an error answer means for retrying: server trouble and throttling pass (after
+    Chatwoot's Retry-After), and so may a refused token once an operator fixes it; any
+    other 4xx will not change."""
+    status = response.status
+    if status in (401, 403):
+        return CrmError(
+            f"Chatwoot refused the access token ({status} to {call}): "
+            "check SERVICEBOT_CHATWOOT_API_TOKEN"
+        )
+    if status == 429:
+        wait = response.headers.get("Retry-After", "")
+        return CrmError(
+            f"Chatwoot answered 429 to {call}", retry_after=float(wait) if wait.isdigit() else None
+        )
+    return CrmError(f"Chatwoot answered {status} to {call}", permanent=status < 500)
 
 
 def _linked(handoff: Handoff) -> str:
@@ -196,6 +214,10 @@ def _linked(handoff: Handoff) -> str:
         # The handoff event is still on its way (or being retried): try again later.
         raise CrmError(f"handoff {handoff.id} is not opened in Chatwoot yet")
     return handoff.crm_ref
+
+
+def _strings(value: object) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _list(value: object) -> list[dict[str, Any]]:

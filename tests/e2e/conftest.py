@@ -135,13 +135,19 @@ async def _run_worker(settings: Settings, stack: contextlib.AsyncExitStack) -> N
 @pytest.fixture
 async def stack(settings: Settings, rasa_url: str, redis: aioredis.Redis) -> AsyncIterator[Stack]:
     """Production mode: the stand-in plays api.telegram.org on its own port (flushed Redis)."""
+    async with production_stack(settings.model_copy(update={"rasa_url": rasa_url})) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def production_stack(settings: Settings) -> AsyncIterator[Stack]:
+    """Web app, worker and the Bot API stand-in on free ports, with these settings."""
     standin = StandinState()
     web_port, api_port = free_port(), free_port()
     settings = settings.model_copy(
         update={
             "environment": "production",
             "http_port": web_port,
-            "rasa_url": rasa_url,
             "telegram_token": SecretStr(STANDIN_TOKEN),
             "telegram_api_url": f"http://127.0.0.1:{api_port}",
         }
