@@ -21,7 +21,7 @@ from bot.senders import Sender, deliver_with_retry
 from bot.verification_memory import RedisVerificationMemory
 from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
 from crm_bridge.business_hours import BusinessHours
-from crm_bridge.crm import CrmOutbox, NoCrm, customer_wrote
+from crm_bridge.crm import CrmEventsOfMessage, CrmOutbox, NoCrm, customer_wrote
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from faq.ports import FaqRepository
 from handlers import handoff, menu, order_status
@@ -136,10 +136,18 @@ class Engine:
             language = switch_to or self._language(message, state)
             if language != state.language:
                 await self._store.remember_language(state, language)
+            crm_events = CrmEventsOfMessage()
             replies, understanding = await self._compose(
-                message, state, language, switching=switch_to is not None, cancelling=cancelling
+                message,
+                state,
+                language,
+                crm_events,
+                switching=switch_to is not None,
+                cancelling=cancelling,
             )
             await self._store.record_inbound(state, message, understanding)
+            # Only now: the CRM builds its context from the transcript, this message included.
+            await crm_events.publish_to(self._crm)
             bound.info("message_handled", intent=understanding.intent, replies=len(replies))
             sender = self._senders[message.channel]
             if message.callback_id:
@@ -156,6 +164,7 @@ class Engine:
         message: InboundMessage,
         state: ConversationState,
         language: str,
+        crm_events: CrmEventsOfMessage,
         *,
         switching: bool,
         cancelling: bool,
@@ -180,7 +189,7 @@ class Engine:
             misses_in_a_row=await self._dialogue.misses_before(key, message_id),
             text=message.text,
             sender_phone=message.user_id if message.channel is Channel.WHATSAPP else None,
-            crm=self._crm,
+            crm=crm_events,
         )
         understanding, understood = Understanding(), True
         try:

@@ -78,6 +78,23 @@ class NoCrm:
         """Nothing to do."""
 
 
+class CrmEventsOfMessage:
+    """The events handling one message causes, held until the message is in the transcript
+    (the CRM builds its context from it), then published."""
+
+    def __init__(self) -> None:
+        self.events: list[CrmEvent] = []
+
+    async def publish(self, event: CrmEvent) -> None:
+        """Hold the event."""
+        self.events.append(event)
+
+    async def publish_to(self, outbox: CrmOutbox) -> None:
+        """Pass the held events on, in order."""
+        for event in self.events:
+            await outbox.publish(event)
+
+
 class CrmError(Exception):
     """The CRM did not take an event; `permanent` when retrying cannot help (a 4xx), and
     `retry_after` seconds when the CRM said how long to wait (a 429)."""
