@@ -22,6 +22,7 @@ from telegram.request import HTTPXRequest
 
 from bot import redis_factory
 from bot.channels.telegram import TelegramWebhook
+from bot.channels.telegram_media import TelegramMedia
 from bot.channels.telegram_sender import TelegramSender
 from bot.crm_wiring import (
     WorkerProcess,
@@ -38,7 +39,6 @@ from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel, Reply
 from bot.nlu_data import training_yaml_from
-from bot.senders import ReplySender
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
@@ -49,6 +49,7 @@ from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.business_hours import BusinessHours, parse_weekly
 from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
+from crm_bridge.media import MediaFile
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -159,7 +160,12 @@ def telegram_endpoint(settings: Settings) -> tuple[str, str] | None:
 
 def telegram_bot(token: str, api_url: str) -> Bot:
     """python-telegram-bot's client, pointed at the configured Bot API."""
-    return Bot(token, base_url=f"{api_url}/bot", request=HTTPXRequest(connection_pool_size=32))
+    return Bot(
+        token,
+        base_url=f"{api_url}/bot",
+        base_file_url=f"{api_url}/file/bot",
+        request=HTTPXRequest(connection_pool_size=32),
+    )
 
 
 async def connect_telegram_bot(bot: Bot, wait_seconds: float = 60.0) -> None:
@@ -182,32 +188,41 @@ async def connect_telegram_bot(bot: Bot, wait_seconds: float = 60.0) -> None:
             delay = min(delay * 2, 5.0)
 
 
-class StaffTelegramSender:
-    """Sends agents' messages from the web process. Connects on first use: in development
-    the Bot API stand-in lives in this very process and answers only once it is serving."""
+class StaffTelegram:
+    """Agents' Telegram from the web process: their messages out, customers' files in.
+    Connects on first use: in development the Bot API stand-in lives in this very process
+    and answers only once it is serving."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
         self._connected = asyncio.Lock()
-        self._sender: TelegramSender | None = None
+        self._ready = False
 
     async def send(self, chat_id: str, reply: Reply) -> str:
         """Deliver one reply through the Bot API."""
+        await self._connect()
+        return await TelegramSender(self._bot).send(chat_id, reply)
+
+    async def fetch(self, reference: str) -> MediaFile:
+        """A customer's file by its file_id."""
+        await self._connect()
+        return await TelegramMedia(self._bot).fetch(reference)
+
+    async def _connect(self) -> None:
         async with self._connected:
-            if self._sender is None:
+            if not self._ready:
                 await connect_telegram_bot(self._bot, wait_seconds=10.0)
-                self._sender = TelegramSender(self._bot)
-        return await self._sender.send(chat_id, reply)
+                self._ready = True
 
 
-def staff_senders(settings: Settings, stack: AsyncExitStack) -> dict[Channel, ReplySender]:
-    """How agents' messages reach customers, per configured channel."""
+def staff_telegram(settings: Settings, stack: AsyncExitStack) -> dict[Channel, StaffTelegram]:
+    """How agents reach customers (and see their files), per configured channel."""
     endpoint = telegram_endpoint(settings)
     if endpoint is None:
         return {}
     bot = telegram_bot(*endpoint)
     stack.push_async_callback(bot.shutdown)
-    return {Channel.TELEGRAM: StaffTelegramSender(bot)}
+    return {Channel.TELEGRAM: StaffTelegram(bot)}
 
 
 async def _database_ready(db: AsyncEngine) -> bool:
@@ -246,18 +261,15 @@ def create_app(settings: Settings) -> web.Application:
             app[INBOUND_QUEUE] = queue
             async with AsyncExitStack() as senders:
                 outbox = crm_outbox(settings, res.redis, res.keys)
+                channels = staff_telegram(settings, senders)
                 app[CONSOLE] = ConsoleDeps(
                     desk=SqlHandoffDesk(res.sessions),
                     history=SqlConversationHistory(res.sessions),
                     orders=order_provider(settings, res.sessions, res.http),
                     actions=agent_actions(
-                        settings,
-                        res.sessions,
-                        staff_senders(settings, senders),
-                        outbox,
-                        res.redis,
-                        res.keys,
+                        settings, res.sessions, channels, outbox, res.redis, res.keys
                     ),
+                    media=channels,
                     faq=res.faq,
                     staff=UserStore(res.sessions),
                     key_account_minutes=settings.key_account_first_minutes,

@@ -16,7 +16,7 @@ import structlog
 from bot.conversations import ConversationState, ConversationStore, Understanding
 from bot.dialogue import DialogueMemory
 from bot.keys import Keys
-from bot.messages import Channel, InboundKind, InboundMessage, Reply
+from bot.messages import Channel, InboundKind, InboundMessage, Reply, split_media
 from bot.senders import Sender, deliver_with_retry
 from bot.verification_memory import RedisVerificationMemory
 from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
@@ -28,7 +28,7 @@ from handlers import handoff, menu, order_status
 from handlers.context import HandlerContext
 from handlers.language_switch import confirm_switch, switch_requested
 from handlers.menu import is_menu_request
-from handlers.replies import unsupported
+from handlers.replies import media_received, unsupported
 from handlers.router import respond_to_button, respond_to_decision
 from handlers.texts import text
 from nlu.decision import Action
@@ -155,7 +155,7 @@ class Engine:
             await self._deliver(sender, message, state, replies)
 
     def _language(self, message: InboundMessage, state: ConversationState) -> str:
-        if message.kind is InboundKind.TEXT:
+        if message.kind in (InboundKind.TEXT, InboundKind.MEDIA):
             return self._languages.detect(message.text, state.language, message.language_hint)
         return self._languages.detect("", state.language, message.language_hint)
 
@@ -204,13 +204,15 @@ class Engine:
             elif message.kind is InboundKind.CONTACT:
                 replies = await order_status.verify_by_phone(message.payload, context)
                 understanding = Understanding("share_phone", 1.0)
+            elif message.kind is InboundKind.MEDIA and not message.text.strip():
+                replies, understanding = await media_received(context), Understanding("media")
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
             elif message.kind is InboundKind.TEXT and (
                 direct := await order_status.answer_without_nlu(context)
             ):
                 replies, understanding = direct, Understanding("order_status", 1.0)
-            elif message.kind is InboundKind.TEXT:
+            elif message.kind in (InboundKind.TEXT, InboundKind.MEDIA):  # media: its caption
                 reading = await self._reader.read(message.text, await self._faq.slugs())
                 decision = reading.decision
                 understanding = Understanding(decision.intent, decision.confidence)
@@ -273,6 +275,9 @@ def _as_text(message: InboundMessage) -> str:
         return message.text
     if message.kind is InboundKind.BUTTON:
         return f"[button: {message.payload}]"
+    media = split_media(message.payload) if message.kind is InboundKind.MEDIA else None
+    if media is not None:  # the file itself stays with us; agents open it in the console
+        return f"[{media[0].value}] {message.text}".strip()
     return f"[{message.kind.value}]"  # a shared phone number stays in our database
 
 

@@ -24,8 +24,28 @@ class InboundKind(StrEnum):
     UNSUPPORTED = "unsupported"  # photo, sticker, voice... answered politely
     CONTACT = "contact"  # shared their own phone number (payload; empty: someone else's)
     BLOCKED = "blocked"  # the customer blocked the bot: no reply possible
+    MEDIA = "media"  # a photo, document, voice message... (payload "type:reference", text
+    #                 the caption); kept for the agent, who can open it in the console
     STAFF_TEXT = "staff_text"  # a person wrote in the CRM (payload: handoff id)
     STAFF_RESOLVED = "staff_resolved"  # a person resolved the conversation in the CRM
+
+
+class MediaType(StrEnum):
+    """Kinds of media a customer can send that an agent may open."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    VOICE = "voice"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+def split_media(payload: str) -> tuple[MediaType, str] | None:
+    """("photo", reference) from a MEDIA message's payload; None if it is not one."""
+    kind, _, reference = payload.partition(":")
+    if kind not in {media.value for media in MediaType} or not reference:
+        return None
+    return MediaType(kind), reference
 
 
 @dataclass(frozen=True, slots=True)

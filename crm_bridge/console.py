@@ -8,18 +8,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
 from bot.errors import DeliveryError
+from bot.messages import Channel, split_media
 from bot.web.auth import Role, StaffUser, UserStore, require_role
 from bot.web.templates import render
 from crm_bridge.agent_actions import AgentActions, ConversationGoneError, NoSenderError
 from crm_bridge.context_packet import ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
+from crm_bridge.media import INLINE_TYPES, MediaSource, MediaUnavailableError
 from faq.model import FaqEntryData
 from faq.ports import FaqRepository
 from orders.ports import OrderProvider, OrderSystemUnavailableError
@@ -35,6 +37,7 @@ class ConsoleDeps:
     history: ConversationHistory
     orders: OrderProvider
     actions: AgentActions  # replies into the messenger, resolve with the rating prompt
+    media: Mapping[Channel, MediaSource]  # the files customers sent, per channel
     faq: FaqRepository  # the bot's answers, reusable as canned replies
     staff: UserStore  # colleagues to transfer a conversation to
     # A key account (tier A with an account manager) waits this long for its account
@@ -56,6 +59,7 @@ def setup_console(app: web.Application) -> None:
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/resolve", resolve)
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/transfer", transfer)
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/note", note)
+    app.router.add_get("/agent/handoffs/{handoff_id:\\d+}/media/{entry_id:\\d+}", media)
 
 
 @require_role(Role.AGENT)
@@ -168,6 +172,41 @@ async def note(request: web.Request) -> web.StreamResponse:
         author = request["user"].display_name
         await deps.history.add_note(handoff.request.conversation_id, author, body[:4000])
     raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}")
+
+
+@require_role(Role.AGENT)
+async def media(request: web.Request) -> web.StreamResponse:
+    """A file the customer sent, fetched from their messenger for this agent. Shown inline
+    only for harmless types, and never as a page that could run scripts."""
+    deps = request.app[CONSOLE]
+    handoff = await _handoff(deps, request)
+    conversation = handoff.request.conversation_id
+    sent = await deps.history.media_of(conversation, int(request.match_info["entry_id"]))
+    found = split_media(sent or "")
+    info = await deps.history.conversation(conversation)
+    source = deps.media.get(Channel(info.channel)) if info else None
+    if found is None or source is None:
+        raise web.HTTPNotFound(text="no such file in this conversation")
+    try:
+        file = await source.fetch(found[1])
+    except MediaUnavailableError as error:
+        raise web.HTTPBadGateway(text="the messenger did not hand out the file") from error
+    inline = file.content_type in INLINE_TYPES
+    disposition = "inline" if inline else "attachment"
+    return web.Response(
+        body=file.content,
+        content_type=file.content_type if inline else "application/octet-stream",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{_safe_name(file.filename)}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _safe_name(name: str) -> str:
+    return "".join(ch for ch in name if ch.isalnum() or ch in "._-")[:100] or "file"
 
 
 @require_role(Role.AGENT)

@@ -29,11 +29,13 @@ class TranscriptEntry:
     """One message, with what the bot made of it (customer messages) or who wrote it."""
 
     direction: str  # "in" (customer), "out" (bot or agent) or "note" (staff only)
-    kind: str  # text, button, contact, agent, note, ...
+    kind: str  # text, button, contact, media, agent, note, ...
     text: str
     intent: str | None
     confidence: float | None
     at: datetime
+    media: str = ""  # "photo:<reference>" when the customer sent a file (open_media fetches it)
+    entry_id: int = 0  # to open its media in the console
 
 
 class ConversationHistory(Protocol):
@@ -55,6 +57,10 @@ class ConversationHistory(Protocol):
 
     async def add_note(self, conversation_id: int, author: str, text: str) -> None:
         """An internal note: in the transcript for staff, never sent to the customer."""
+        ...
+
+    async def media_of(self, conversation_id: int, entry_id: int) -> str | None:
+        """The media reference of one of the conversation's messages, if it has one."""
         ...
 
 

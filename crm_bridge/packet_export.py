@@ -90,6 +90,7 @@ def document(packet: ContextPacket) -> dict[str, Any]:
                 "intent": entry.intent,
                 "confidence": entry.confidence,
                 "at": entry.at.isoformat(),
+                "media": entry.media.split(":")[0] if entry.media else None,
             }
             for entry in packet.transcript
         ],
@@ -102,4 +103,6 @@ def _line(entry: TranscriptEntry, language: str) -> str:
     if entry.direction == "in" and entry.intent:
         confidence = f" {entry.confidence:.2f}" if entry.confidence is not None else ""
         understood = f" _({entry.intent}{confidence})_"
-    return f"{local_time(entry.at)} {translate(speaker, language)}: {plain(entry.text)}{understood}"
+    attached = f"[{entry.media.split(':')[0]}] " if entry.media else ""
+    said = f"{attached}{plain(entry.text)}"
+    return f"{local_time(entry.at)} {translate(speaker, language)}: {said}{understood}"

@@ -49,6 +49,12 @@ async def fallback(context: HandlerContext) -> list[Reply]:
     return [Reply(text("fallback", language), (menu_button(language),))]
 
 
+async def media_received(context: HandlerContext) -> list[Reply]:
+    """A photo or file without words: the bot cannot read it, but a person can see it."""
+    language = context.language
+    return [Reply(text("media_received", language), (person_button(language),))]
+
+
 async def unsupported(context: HandlerContext) -> list[Reply]:
     """A photo, voice message or sticker: ask for text, politely."""
     return [Reply(text("unsupported", context.language))]

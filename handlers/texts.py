@@ -188,6 +188,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Problem mit der Lieferung",
         "en": "Problem with the delivery",
     },
+    "media_received": {
+        "de": "Danke, das ist angekommen! Bilder und Dateien kann ich selbst nicht auswerten. "
+        "Schreiben Sie mir Ihre Frage als Text – oder lassen Sie einen Kollegen draufschauen: "
+        "er sieht alles, was Sie hier geschickt haben.",
+        "en": "Thanks, that arrived! I can't look at pictures or files myself. Type your "
+        "question – or let a colleague have a look: they see everything you sent here.",
+    },
     "unsupported": {
         "de": "Danke! Bilder, Sprachnachrichten und Dateien kann ich leider noch nicht lesen. "
         "Bitte schreiben Sie mir Ihre Frage als Text.",

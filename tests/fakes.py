@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.errors import DeliveryError
 from bot.messages import Reply
 from crm_bridge.crm import CrmEvent
+from crm_bridge.media import MediaFile, MediaUnavailableError
 
 
 @dataclass
@@ -62,3 +63,18 @@ class MemoryCrmOutbox:
         """Keep the event unless its key was published before."""
         if all(published.key != event.key for published in self.events):
             self.events.append(event)
+
+
+@dataclass
+class StoredMedia:
+    """A MediaSource holding files by reference (what the messenger would hand out)."""
+
+    files: dict[str, MediaFile] = field(default_factory=dict)
+    fetched: list[str] = field(default_factory=list)
+
+    async def fetch(self, reference: str) -> MediaFile:
+        """The stored file, or unavailable."""
+        self.fetched.append(reference)
+        if reference not in self.files:
+            raise MediaUnavailableError("gone")
+        return self.files[reference]

@@ -10,12 +10,12 @@ from typing import Any
 import structlog
 from aiohttp import web
 from redis.exceptions import RedisError
-from telegram import Update, User
+from telegram import Message, PhotoSize, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.errors import PayloadError
 from bot.inbound_queue import InboundQueue
-from bot.messages import Channel, InboundKind, InboundMessage
+from bot.messages import Channel, InboundKind, InboundMessage, MediaType
 
 log = structlog.get_logger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
@@ -100,17 +100,46 @@ def _normalise(update: Update) -> InboundMessage | None:
             display_name=_name(message.from_user),
             received_at=time.time(),
         )
+    media = _media(message)
+    if media:
+        kind, text = InboundKind.MEDIA, _text(message.caption or "")
+    else:
+        kind = InboundKind.TEXT if message.text else InboundKind.UNSUPPORTED
+        text = _text(message.text or "")
     return InboundMessage(
         channel=Channel.TELEGRAM,
         message_id=message_id,
         chat_id=str(message.chat.id),
         user_id=str(message.from_user.id),
-        kind=InboundKind.TEXT if message.text else InboundKind.UNSUPPORTED,
-        text=_text(message.text or ""),
+        kind=kind,
+        text=text,
+        payload=media,
         language_hint=_optional(message.from_user.language_code),
         display_name=_name(message.from_user),
         received_at=time.time(),
     )
+
+
+def _media(message: Message) -> str:
+    """ "photo:<file_id>" and the like for what an agent may want to see (the largest size
+    of a photo); empty for text, stickers and the rest."""
+    if message.photo:
+        return f"{MediaType.PHOTO}:{_text(max(message.photo, key=_area).file_id)}"
+    attachments = (
+        (MediaType.DOCUMENT, message.document),
+        (MediaType.VOICE, message.voice),
+        (MediaType.AUDIO, message.audio),
+        (MediaType.VIDEO, message.video),
+        (MediaType.VIDEO, message.video_note),
+    )
+    for media_type, attachment in attachments:
+        if attachment is not None:
+            return f"{media_type}:{_text(attachment.file_id)}"
+    return ""
+
+
+def _area(size: PhotoSize) -> int:
+    return int(size.width) * int(size.height)
 
 
 class TelegramWebhook:

@@ -48,6 +48,7 @@ class StandinState:
     chat: list[ChatEntry] = field(default_factory=list)
     callback_answers: list[str] = field(default_factory=list)
     faults: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id: (path, bytes)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     # From the clock, like update ids: a restarted stand-in must not reuse the message ids
     # that earlier runs stored in the transcript (Telegram never reuses one in a chat).
@@ -69,6 +70,10 @@ class StandinState:
         entry = ChatEntry(next(self._seq), chat_id, sender, text, next(self._message_ids), **extra)
         self.chat.append(entry)
         return entry
+
+    def add_file(self, file_id: str, file_path: str, content: bytes) -> None:
+        """A file a customer sent, for getFile and the download (e.g. "photos/file_1.jpg")."""
+        self.files[file_id] = (file_path, content)
 
     def next_update_id(self) -> int:
         """Update ids increase, as Telegram's do."""
@@ -120,7 +125,8 @@ def _buttons(markup: Any) -> list[dict[str, str]]:
 
 
 class TelegramStandin:
-    """The Bot API methods the bot uses: getMe, sendMessage, answerCallbackQuery, webhooks."""
+    """The Bot API methods the bot uses: getMe, sendMessage, answerCallbackQuery, webhooks,
+    getFile and the file download."""
 
     def __init__(self, state: StandinState) -> None:
         self.state = state
@@ -138,6 +144,7 @@ class TelegramStandin:
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
+            "getfile": self._get_file,
         }.get(name)
         if handler is None:
             return _fail(404, "Not Found: method not found")
@@ -184,6 +191,30 @@ class TelegramStandin:
         self.state.webhook_url = ""
         return _ok(True)
 
+    async def _get_file(self, params: dict[str, Any]) -> web.Response:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.state.files:
+            return _fail(400, "Bad Request: invalid file_id")
+        path, content = self.state.files[file_id]
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(content),
+                "file_path": path,
+            }
+        )
+
+    async def download(self, request: web.Request) -> web.Response:
+        """GET /file/bot{token}/{path}: the file's bytes, as api.telegram.org serves them."""
+        if request.match_info["token"] != self.state.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        for file_path, content in self.state.files.values():
+            if file_path == path:
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.Response(status=404)
+
     async def _get_webhook_info(self, _params: dict[str, Any]) -> web.Response:
         return _ok(
             {
@@ -213,4 +244,5 @@ def create_standin_app(state: StandinState) -> web.Application:
     standin = TelegramStandin(state)
     app = web.Application()
     app.router.add_route("*", "/bot{token}/{method}", standin.method)
+    app.router.add_get("/file/bot{token}/{path:.+}", standin.download)
     return app

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversations import ConversationState, Understanding
-from bot.messages import InboundMessage, Reply
+from bot.messages import InboundKind, InboundMessage, Reply
 from bot.storage.database import SessionFactory
 from bot.storage.models import ChannelIdentity, Contact, Conversation, Message, utcnow
 
@@ -86,15 +86,17 @@ class SqlConversationStore:
         self, state: ConversationState, message: InboundMessage, understanding: Understanding
     ) -> None:
         """Add the customer's message to the transcript (idempotent per message id)."""
+        is_media = message.kind is InboundKind.MEDIA
         await self._add_once(
             Message(
                 conversation_id=state.conversation_id,
                 direction="in",
                 channel_message_id=message.message_id,
                 kind=message.kind.value,
-                text=message.text or message.payload,
+                text=message.text if is_media else message.text or message.payload,
                 intent=understanding.intent,
                 confidence=understanding.confidence,
+                media=message.payload if is_media else "",
             )
         )
 

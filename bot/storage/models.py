@@ -107,6 +107,8 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     intent: Mapped[str | None] = mapped_column(String(64), default=None)
     confidence: Mapped[float | None] = mapped_column(default=None)
+    # What the customer sent besides words, as "photo:<the channel's file reference>".
+    media: Mapped[str] = mapped_column(String(512), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

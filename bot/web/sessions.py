@@ -229,4 +229,5 @@ def session_middleware(
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: console pages may not be framed, sniffed, cached or leak URLs."""
     if is_console_path(request.path):
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)  # a handler's stricter policy stays

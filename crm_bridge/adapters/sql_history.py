@@ -53,6 +53,8 @@ class SqlConversationHistory:
                     row.intent,
                     row.confidence,
                     as_utc(row.created_at),
+                    row.media,
+                    row.id,
                 )
                 for row in messages
             ]
@@ -91,3 +93,13 @@ class SqlConversationHistory:
                 )
         except IntegrityError:
             return  # recorded already (the same channel message id)
+
+    async def media_of(self, conversation_id: int, entry_id: int) -> str | None:
+        """The message's media reference (None: no such message here, or no media)."""
+        async with self._sessions() as session:
+            media = await session.scalar(
+                select(Message.media).where(
+                    Message.id == entry_id, Message.conversation_id == conversation_id
+                )
+            )
+        return media or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -170,10 +171,48 @@ def test_a_private_text_message_is_normalised() -> None:
     assert message.user_id == message.chat_id  # private chat: the chat is the user
 
 
-def test_a_photo_is_unsupported_but_kept() -> None:
+def test_a_photo_is_kept_by_its_file_id_with_the_caption() -> None:
     message = parse_update(load("yiv_photo_with_caption"))
     assert message is not None
-    assert message.kind is InboundKind.UNSUPPORTED
+    assert message.kind is InboundKind.MEDIA
+    assert message.text == "2sf"
+    assert message.payload == (
+        "photo:AgACAgUAAxkBAAOaXsTXrJpeG4gP_tUlUQXSDA14lnkAAkypMRvgnylWGv_0CCWYhGvWX2ZqdAADAQADAgADbQADpzwEAAEZBA"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "attachment", "kind"),
+    [
+        ("document", {"file_id": "D1", "file_unique_id": "u"}, "document:D1"),
+        ("voice", {"file_id": "V1", "file_unique_id": "u", "duration": 3}, "voice:V1"),
+        ("sticker", None, ""),
+    ],
+)
+def test_documents_and_voice_messages_are_kept_a_sticker_is_not(
+    field: str, attachment: dict[str, object] | None, kind: str
+) -> None:
+    recorded = load("tg_docs_message_text")
+    assert isinstance(recorded, dict)
+    update: dict[str, Any] = recorded
+    del update["message"]["text"]
+    if attachment is None:  # a sticker: nothing an agent needs to open
+        update["message"]["sticker"] = {
+            "file_id": "S1",
+            "file_unique_id": "u",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    else:
+        update["message"][field] = attachment
+    update["message"]["from"]["is_bot"] = False
+    message = parse_update(update)
+    assert message is not None
+    assert message.payload == kind
+    assert message.kind is (InboundKind.MEDIA if kind else InboundKind.UNSUPPORTED)
 
 
 def test_a_button_press_carries_its_data_and_callback_id() -> None:

@@ -18,11 +18,16 @@ from tests.conftest import wait_for
 from tests.e2e.conftest import Stack
 from tests.e2e.test_order_status_e2e import Conversation
 from tests.e2e.test_simulator_browser import WAIT_MS, browser, screenshot_dir
-from tests.e2e.test_telegram_e2e import text_update
+from tests.e2e.test_telegram_e2e import photo_update, text_update
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 __all__ = ["browser", "screenshot_dir"]  # fixtures shared with the simulator's browser tests
 PASSWORD = "richtig-geheim-123"
+# A 1x1 PNG, the customer's "photo".
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201d5d3b1f90000000049454e44ae426082"
+)
 
 
 async def create_agent(stack: Stack, username: str) -> None:
@@ -69,6 +74,20 @@ async def test_an_agent_takes_over_replies_and_hands_back(
     await expect(page.locator(".transcript")).to_contain_text(
         "Hallo, ist da jemand?", timeout=WAIT_MS
     )
+    assert len(stack.standin.bot_messages(customer.chat_id)) == bot_messages
+
+    # A photo of the delivery: the agent opens it from the transcript (fetched from Telegram).
+    stack.standin.add_file("PHOTO-1", "photos/file_7.png", PNG)
+    assert (
+        await stack.post_update(photo_update(customer.chat_id, "PHOTO-1", "So sah es aus")) == 200
+    )
+    link = page.locator(".transcript a.media")
+    await expect(link).to_be_visible(timeout=WAIT_MS)
+    await expect(link.locator("img")).to_have_js_property("naturalWidth", 1)  # it loaded
+    await page.screenshot(path=screenshot_dir / "agent-conversation-photo.png", full_page=True)
+    opened = await page.request.get(f"{stack.base_url}{await link.get_attribute('href')}")
+    assert (opened.status, opened.headers["content-type"]) == (200, "image/png")
+    assert await opened.body() == PNG
     assert len(stack.standin.bot_messages(customer.chat_id)) == bot_messages
 
     await page.get_by_role("textbox", name="Antwort an den Kunden").fill(

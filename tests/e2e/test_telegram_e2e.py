@@ -38,6 +38,20 @@ def text_update(chat_id: int, text: str, language: str = "de") -> dict[str, Any]
     }
 
 
+def photo_update(chat_id: int, file_id: str, caption: str = "") -> dict[str, Any]:
+    """A photo (two sizes, as Telegram sends them) in a private chat."""
+    update = text_update(chat_id, "")
+    message = update["message"]
+    del message["text"]
+    message["photo"] = [
+        {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 60},
+        {"file_id": file_id, "file_unique_id": "l", "width": 1280, "height": 853},
+    ]
+    if caption:
+        message["caption"] = caption
+    return update
+
+
 def button_update(chat_id: int, data: str) -> dict[str, Any]:
     """A press on one of the bot's inline buttons."""
     user = {"id": chat_id, "is_bot": False, "first_name": "Petra", "language_code": "de"}

@@ -3,6 +3,7 @@ bot/web/auth.py, handoffs in memory, the transcript in SQLite, replies recorded)
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -24,12 +25,13 @@ from crm_bridge.agent_actions import AgentActions
 from crm_bridge.console import CONSOLE, ConsoleDeps, routed_to, setup_console
 from crm_bridge.crm import NoCrm
 from crm_bridge.handoff import EventKind, Handoff, HandoffReason, HandoffRequest
+from crm_bridge.media import MediaFile
 from faq.memory_store import MemoryFaqRepository
 from faq.seed import load_faq_file
 from handlers.texts import text
 from orders.demo_data import load_customers, load_orders
 from orders.memory_provider import MemoryOrderProvider
-from tests.fakes import RecordingSender
+from tests.fakes import RecordingSender, StoredMedia
 from tests.unit.test_auth import CSRF_FIELD, FAST_HASHER, PASSWORD, Client, login
 
 KEYS = Keys(prefix="consoletest")
@@ -43,8 +45,10 @@ def customer_says(message_id: str, body: str) -> InboundMessage:
 class Console:
     """A console app with two agents and an editor, and one queued customer."""
 
-    def __init__(self, desk: MemoryHandoffDesk, sender: RecordingSender, handoff: Handoff):
-        self.desk, self.sender, self.handoff = desk, sender, handoff
+    def __init__(
+        self, desk: MemoryHandoffDesk, sender: RecordingSender, handoff: Handoff, files: StoredMedia
+    ):
+        self.desk, self.sender, self.handoff, self.files = desk, sender, handoff, files
         self.clients: list[Client] = []
         # Past the key-account reservation unless a test turns the clock back.
         self.now = handoff.requested_at + timedelta(minutes=10)
@@ -63,9 +67,14 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
     await store.record_inbound(
         state, customer_says("m0", "<script>window.pwned=1</script>"), Understanding()
     )
+    photo = InboundMessage(
+        Channel.TELEGRAM, "m2", "4711", "4711", InboundKind.MEDIA, "so kam es an", "photo:F1"
+    )
+    await store.record_inbound(state, photo, Understanding("complaint", 0.9))
     await store.record_inbound(
         state, customer_says("m1", "Hilfe!"), Understanding("human_handoff", 0.93)
     )
+    files = StoredMedia({"F1": MediaFile(b"\xff\xd8jpeg", "image/jpeg", "file_1.jpg")})
     desk, sender = MemoryHandoffDesk(), RecordingSender()
     handoff = await desk.request(
         HandoffRequest(
@@ -95,11 +104,12 @@ async def console(sessions: SessionFactory, redis: aioredis.Redis) -> AsyncItera
             keys=KEYS,
             sent_marker_ttl=60,
         ),
+        {Channel.TELEGRAM: files},
         MemoryFaqRepository(load_faq_file()),
         users,
         clock=lambda: harness.now,
     )
-    harness = Console(desk, sender, handoff)
+    harness = Console(desk, sender, handoff, files)
     async with AsyncExitStack() as stack:
         harness.clients = [
             await stack.enter_async_context(TestClient(TestServer(app))) for _ in range(5)
@@ -264,3 +274,40 @@ def test_a_language_nobody_serves_goes_to_every_agent() -> None:
     assert routed_to(german, "de", [german, english])
     assert not routed_to(german, "en", [german, english])
     assert routed_to(german, "en", [german])  # nobody serves English: better anyone than none
+
+
+async def test_a_photo_the_customer_sent_opens_for_the_agent_and_nobody_else(
+    console: Console,
+) -> None:
+    anna, erik, emma = console.clients[0], console.clients[2], console.clients[4]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    page = await (await anna.get(path)).text()
+    link = re.search(rf'href="({path}/media/\d+)"', page)
+    assert link is not None
+    assert "Foto öffnen" in page
+    opened = await anna.get(link[1])
+    assert opened.status == 200
+    assert await opened.read() == b"\xff\xd8jpeg"
+    assert opened.content_type == "image/jpeg"
+    assert opened.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in opened.headers["Content-Security-Policy"]
+    assert (await erik.get(link[1])).status == 403  # an editor answers no customers
+    assert (await emma.get(link[1])).status == 404  # not her conversation
+    assert (await anna.get(f"{path}/media/99999")).status == 404
+
+
+async def test_a_file_that_could_run_in_the_browser_is_only_offered_as_a_download(
+    console: Console,
+) -> None:
+    anna = console.clients[0]
+    path = f"/agent/handoffs/{console.handoff.id}"
+    await anna.post(f"{path}/claim", data={"csrf": await csrf(anna)})
+    console.files.files["F1"] = MediaFile(b"<script>alert(1)</script>", "text/html", "x.html")
+    link = re.search(rf'href="({path}/media/\d+)"', await (await anna.get(path)).text())
+    assert link is not None
+    opened = await anna.get(link[1])
+    assert opened.content_type == "application/octet-stream"
+    assert opened.headers["Content-Disposition"].startswith("attachment")
+    console.files.files.clear()  # Telegram no longer has it
+    assert (await anna.get(link[1])).status == 502

@@ -46,6 +46,10 @@ class OneConversation:
     async def add_note(self, conversation_id: int, author: str, text: str) -> None:
         """Not used by the dispatcher."""
 
+    async def media_of(self, conversation_id: int, entry_id: int) -> str | None:
+        """No media here."""
+        return None
+
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -275,3 +275,20 @@ async def test_when_the_second_opinion_disagrees_the_bot_asks_instead_of_guessin
         "faq:shipping_costs",
         "handoff",
     ]
+
+
+async def test_a_photo_without_words_is_acknowledged_and_a_person_offered(
+    harness: Harness,
+) -> None:
+    photo = message(kind=InboundKind.MEDIA, payload="photo:F1")
+    await harness.engine.handle(photo)
+    reply = harness.sender.sent[-1][1]
+    assert reply.text == text("media_received", "de")
+    assert [b.payload for b in reply.buttons] == ["handoff"]
+
+
+async def test_a_photo_with_a_caption_is_answered_by_its_caption(harness: Harness) -> None:
+    await harness.engine.handle(
+        message("Was kostet der Versand?", kind=InboundKind.MEDIA, payload="photo:F2")
+    )
+    assert harness.sender.texts[-1] == "*Versand* 6,90 €"

@@ -1,8 +1,8 @@
-"""handoff events, ratings, CRM links, languages agents serve
+"""handoff events, ratings, CRM links, media, languages agents serve
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-12-01 18:54:32.228999
+Create Date: 2026-12-01 19:13:10.285395
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_handoffs_crm_ref"), ["crm_ref"], unique=False)
 
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("media", sa.String(length=512), nullable=False, server_default="")
+        )
+
     with op.batch_alter_table("users", schema=None) as batch_op:
         # Existing agents serve both languages, as everyone did before routing by language.
         batch_op.add_column(
@@ -55,6 +60,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("serves")
+
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_column("media")
 
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handoffs_crm_ref"))
