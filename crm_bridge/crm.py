@@ -46,9 +46,14 @@ class CrmEvent:
         return cls(**data)
 
 
+def _handoff_key(handoff: Handoff) -> str:
+    """Unique even if the database restarted its ids under a Redis that kept its keys."""
+    return f"{handoff.id}@{int(handoff.requested_at.timestamp() * 1000)}"
+
+
 def handed_over(handoff: Handoff, at: float) -> CrmEvent:
     """The event for a new handoff."""
-    return CrmEvent(CrmEventKind.HANDED_OVER, handoff.id, f"handoff:{handoff.id}", at=at)
+    return CrmEvent(CrmEventKind.HANDED_OVER, handoff.id, f"handoff:{_handoff_key(handoff)}", at=at)
 
 
 def customer_wrote(handoff: Handoff, message_key: str, text: str, at: float) -> CrmEvent:
@@ -60,7 +65,9 @@ def customer_wrote(handoff: Handoff, message_key: str, text: str, at: float) -> 
 
 def closed(handoff: Handoff, how: str, at: float) -> CrmEvent:
     """The event for a handoff that ended on our side ("cancelled" or "resolved")."""
-    return CrmEvent(CrmEventKind.CLOSED, handoff.id, f"closed:{handoff.id}", text=how, at=at)
+    return CrmEvent(
+        CrmEventKind.CLOSED, handoff.id, f"closed:{_handoff_key(handoff)}", text=how, at=at
+    )
 
 
 class CrmOutbox(Protocol):

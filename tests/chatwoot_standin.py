@@ -40,7 +40,7 @@ from aiohttp import web
 from openapi_core import OpenAPI
 from openapi_core.contrib.aiohttp import AIOHTTPOpenAPIWebRequest, AIOHTTPOpenAPIWebResponse
 
-from tests.net import free_port
+from tests.net import serve
 
 SPEC_FILE = Path(__file__).resolve().parent / "fixtures/chatwoot/chatwoot_application_swagger.json"
 STANDIN_TOKEN = "standin-chatwoot-api-access-token"
@@ -541,14 +541,5 @@ def create_chatwoot_app(state: ChatwootState) -> web.Application:
 async def serve_chatwoot(state: ChatwootState) -> AsyncIterator[str]:
     """Serve the stand-in on 127.0.0.1 and yield its base URL."""
     chatwoot_openapi()  # load the document before the first request's clock starts
-    # handler_cancellation: a call delayed by a fault ends with its client.
-    runner = web.AppRunner(
-        create_chatwoot_app(state), handler_cancellation=True, shutdown_timeout=1.0
-    )
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(create_chatwoot_app(state)) as url:
+        yield url

@@ -26,7 +26,7 @@ from aiohttp import web
 from orders.demo_data import load_customers, load_orders
 from orders.model import Customer, Order, OrderStatus, normalise_phone
 from orders.rest_provider import RestOrderConfig
-from tests.net import free_port
+from tests.net import serve
 
 STANDIN_API_KEY = "standin-api-key"
 STANDIN_AUTH_HEADER = f"X-Api-Key: {STANDIN_API_KEY}"
@@ -214,14 +214,5 @@ def create_order_system_app(state: OrderSystemState) -> web.Application:
 @asynccontextmanager
 async def serve_order_system(state: OrderSystemState) -> AsyncIterator[str]:
     """Serve the stand-in on 127.0.0.1 and yield its base URL."""
-    # handler_cancellation: a request sleeping for `delay_seconds` ends with its client.
-    runner = web.AppRunner(
-        create_order_system_app(state), handler_cancellation=True, shutdown_timeout=1.0
-    )
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(create_order_system_app(state)) as url:
+        yield url

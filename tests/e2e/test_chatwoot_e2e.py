@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from bot.settings import Settings
@@ -40,9 +41,9 @@ async def chatwoot() -> AsyncIterator[tuple[ChatwootState, str]]:
 
 @pytest.fixture
 async def crm_stack(
-    settings: Settings, rasa_url: str, chatwoot: tuple[ChatwootState, str]
+    settings: Settings, rasa_url: str, redis: aioredis.Redis, chatwoot: tuple[ChatwootState, str]
 ) -> AsyncIterator[Stack]:
-    """The stack with SERVICEBOT_CRM=chatwoot."""
+    """The stack (on a flushed Redis) with SERVICEBOT_CRM=chatwoot."""
     configured = settings.model_copy(
         update={
             "rasa_url": rasa_url,

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp import web
+import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from bot.settings import Settings
@@ -20,54 +19,24 @@ from handlers.texts import text
 from tests.conftest import wait_for
 from tests.e2e.conftest import Stack, production_stack
 from tests.e2e.test_telegram_e2e import replies_to, text_update
-from tests.net import free_port
+from tests.unit.test_signed_webhook import Receiver, receiving
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-crm-secret-4711"
 
 
-@dataclass
-class OtherCrm:
-    """The CRM's webhook endpoint: keeps every event whose signature checks out."""
-
-    url: str = ""
-    events: list[dict[str, Any]] = field(default_factory=list)
-    refused: int = 0
-
-    async def receive(self, request: web.Request) -> web.Response:
-        """Verify like a receiver should, then keep the event."""
-        body = await request.read()
-        if not signing.verify(
-            SECRET,
-            request.headers.get(signing.TIMESTAMP_HEADER, ""),
-            body,
-            request.headers.get(signing.SIGNATURE_HEADER, ""),
-            time.time(),
-        ):
-            self.refused += 1
-            return web.Response(status=401)
-        self.events.append(json.loads(body))
-        return web.Response(status=202)
+@pytest.fixture
+async def other_crm() -> AsyncIterator[Receiver]:
+    """The CRM's endpoint, checking signatures at the real clock."""
+    async with receiving(Receiver(secret=SECRET, clock=time.time)) as crm:
+        yield crm
 
 
 @pytest.fixture
-async def other_crm() -> AsyncIterator[OtherCrm]:
-    """The CRM's endpoint on a free port."""
-    crm = OtherCrm()
-    app = web.Application()
-    app.router.add_post("/servicebot", crm.receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    crm.url = f"http://127.0.0.1:{port}/servicebot"
-    yield crm
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def crm_stack(settings: Settings, rasa_url: str, other_crm: OtherCrm) -> AsyncIterator[Stack]:
-    """The stack with SERVICEBOT_CRM=webhook."""
+async def crm_stack(
+    settings: Settings, rasa_url: str, redis: aioredis.Redis, other_crm: Receiver
+) -> AsyncIterator[Stack]:
+    """The stack (on a flushed Redis) with SERVICEBOT_CRM=webhook."""
     configured = settings.model_copy(
         update={
             "rasa_url": rasa_url,
@@ -94,12 +63,12 @@ async def crm_says(stack: Stack, document: dict[str, Any]) -> int:
 
 
 async def test_a_handoff_goes_to_the_crm_and_its_answer_to_the_customer(
-    crm_stack: Stack, other_crm: OtherCrm
+    crm_stack: Stack, other_crm: Receiver
 ) -> None:
     chat = 9701
     assert await crm_stack.post_update(text_update(chat, "Mitarbeiter bitte")) == 200
-    await wait_for(lambda: other_crm.events, seconds=20)
-    [created] = other_crm.events
+    await wait_for(lambda: other_crm.received, seconds=20)
+    [created] = other_crm.received
     assert created["event"] == "handoff.created"
     handoff = created["data"]["handoff"]
     assert handoff["transcript"][0]["text"] == "Mitarbeiter bitte"

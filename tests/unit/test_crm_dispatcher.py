@@ -148,9 +148,9 @@ async def test_events_reach_the_crm_once_in_order_even_after_it_was_down(bridge:
     bridge.crm.fail_next = 3  # down for the first three tries
     await run_until(bridge, bridge.dispatcher(), delivered=3)
     assert bridge.crm.received == [
-        ("handed_over", f"handoff:{handoff.id}"),
+        ("handed_over", handed_over(handoff, 0).key),
         ("customer_wrote", "message:telegram:m2"),
-        ("closed", f"closed:{handoff.id}"),
+        ("closed", closed(handoff, "cancelled", 0).key),
     ]
     [packet] = bridge.crm.packets
     assert packet.transcript[0].text == "Mitarbeiter"  # the context went with the handoff
@@ -171,8 +171,8 @@ async def test_a_refused_event_is_parked_and_the_next_one_is_sent(
     await bridge.outbox.publish(closed(bridge.handoff, "cancelled", 2.0))
     bridge.crm.fail_next, bridge.crm.permanent = 1, True
     await run_until(bridge, bridge.dispatcher(), delivered=1)
-    assert bridge.crm.received == [("closed", f"closed:{bridge.handoff.id}")]
-    assert [e.key for e in await parked(redis, bridge)] == [f"handoff:{bridge.handoff.id}"]
+    assert bridge.crm.received == [("closed", closed(bridge.handoff, "cancelled", 0).key)]
+    assert [e.key for e in await parked(redis, bridge)] == [handed_over(bridge.handoff, 0).key]
 
 
 async def test_an_event_that_keeps_failing_is_parked_after_the_last_attempt(
@@ -183,7 +183,7 @@ async def test_an_event_that_keeps_failing_is_parked_after_the_last_attempt(
     bridge.crm.fail_next = 3
     await run_until(bridge, bridge.dispatcher(max_attempts=3), delivered=1)
     assert [what for what, _key in bridge.crm.received] == ["closed"]
-    assert [e.key for e in await parked(redis, bridge)] == [f"handoff:{bridge.handoff.id}"]
+    assert [e.key for e in await parked(redis, bridge)] == [handed_over(bridge.handoff, 0).key]
 
 
 async def test_an_event_a_crashed_dispatcher_held_is_taken_over(bridge: Bridge) -> None:
@@ -193,4 +193,4 @@ async def test_an_event_a_crashed_dispatcher_held_is_taken_over(bridge: Bridge) 
     assert len(taken) == 1
     await asyncio.sleep(0.1)
     await run_until(bridge, bridge.dispatcher(claim_idle_ms=50), delivered=1)
-    assert bridge.crm.received == [("handed_over", f"handoff:{bridge.handoff.id}")]
+    assert bridge.crm.received == [("handed_over", handed_over(bridge.handoff, 0).key)]

@@ -4,7 +4,8 @@ us, and which answers are retried (a real HTTP receiver on localhost)."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from crm_bridge.context_packet import ContextPacket, ConversationInfo, Transcrip
 from crm_bridge.crm import CrmError, closed, customer_wrote, handed_over
 from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
 from orders.demo_data import load_customers
-from tests.net import free_port
+from tests.net import free_port, serve
 
 SECRET = "whsec-test-0123456789"
 NOW = 1_795_000_000.0
@@ -30,22 +31,26 @@ NOW = 1_795_000_000.0
 class Receiver:
     """The other CRM's endpoint: checks our signature like a receiver should."""
 
+    secret: str = SECRET
+    clock: Callable[[], float] = field(default=lambda: NOW)
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     answer_with: list[int] = field(default_factory=list)  # statuses for the next calls
+    refused: int = 0
 
     async def handle(self, request: web.Request) -> web.Response:
         """Verify, record, answer."""
         body = await request.read()
         signed = signing.verify(
-            SECRET,
+            self.secret,
             request.headers.get(signing.TIMESTAMP_HEADER, ""),
             body,
             request.headers.get(signing.SIGNATURE_HEADER, ""),
-            NOW,
+            self.clock(),
         )
         if not signed:
+            self.refused += 1
             return web.Response(status=401)
         if self.answer_with:
             return web.Response(status=self.answer_with.pop(0))
@@ -54,19 +59,21 @@ class Receiver:
         return web.Response(status=204)
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
+@asynccontextmanager
+async def receiving(state: Receiver) -> AsyncIterator[Receiver]:
     """The receiver serving on a free port."""
-    state = Receiver()
     app = web.Application()
     app.router.add_post("/hooks/servicebot", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    state.url = f"http://127.0.0.1:{port}/hooks/servicebot"
-    yield state
-    await runner.cleanup()
+    async with serve(app) as base_url:
+        state.url = f"{base_url}/hooks/servicebot"
+        yield state
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """The receiver, at the tests' fixed clock."""
+    async with receiving(Receiver()) as running:
+        yield running
 
 
 @pytest.fixture
@@ -112,14 +119,14 @@ async def test_a_handoff_arrives_signed_with_the_whole_context(
     handoff = await a_handoff()
     await crm.handed_over(packet_of(handoff), handed_over(handoff, NOW))
     [event] = receiver.received
-    assert (event["event"], event["id"]) == ("handoff.created", f"handoff:{handoff.id}")
+    assert (event["event"], event["id"]) == ("handoff.created", handed_over(handoff, NOW).key)
     document = event["data"]["handoff"]
     assert document["customer"]["company"] == "Schreinerei Holzmann GmbH"
     assert document["customer"]["account_manager"] == "Jonas Weber"
     assert (document["reason"], document["order_id"]) == ("order_problem", "KR-204815")
     assert document["transcript"][0]["intent"] == "order_status"
     assert receiver.headers[0][signing.EVENT_HEADER] == "handoff.created"
-    assert receiver.headers[0][signing.DELIVERY_HEADER] == f"handoff:{handoff.id}"
+    assert receiver.headers[0][signing.DELIVERY_HEADER] == handed_over(handoff, NOW).key
 
 
 async def test_messages_and_closing_arrive_as_their_own_events(
