@@ -79,8 +79,8 @@ class Engine:
         agents: AgentActions | None = None,
         crm: CrmOutbox | None = None,
     ) -> None:
-        """`agents` carries out what people do in a CRM (STAFF_* messages); `crm` is told
-        what the customer writes while people have the conversation."""
+        """`agents` carries out what people do in a CRM (STAFF_* messages); `crm` is told of
+        handoffs and of what the customer writes while people have the conversation."""
         self._store = store
         self._reader = reader
         self._faq = faq
