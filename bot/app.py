@@ -24,6 +24,7 @@ from bot import redis_factory
 from bot.channels.telegram import TelegramWebhook
 from bot.channels.telegram_media import TelegramMedia
 from bot.channels.telegram_sender import TelegramSender
+from bot.channels.whatsapp import WhatsAppWebhook
 from bot.crm_wiring import (
     WorkerProcess,
     add_crm_webhooks,
@@ -32,6 +33,7 @@ from bot.crm_wiring import (
     crm_dispatcher,
     crm_outbox,
 )
+from bot.delivery_status import DeliveryStatuses
 from bot.devtools.simulator import Simulator, add_simulator_routes
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.engine import Engine, EngineConfig
@@ -39,17 +41,19 @@ from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel, Reply
 from bot.nlu_data import training_yaml_from
+from bot.senders import ReplySender, Sender
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
 from bot.web.auth import UserStore, setup_auth
 from bot.web.health import healthz, readiness_handler
+from bot.whatsapp_wiring import check_whatsapp_settings, whatsapp, whatsapp_webhook
 from bot.worker import Worker
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.business_hours import BusinessHours, parse_weekly
 from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
-from crm_bridge.media import MediaFile
+from crm_bridge.media import MediaFile, MediaSource
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -234,12 +238,14 @@ async def _database_ready(db: AsyncEngine) -> bool:
 RESOURCES = web.AppKey("resources", Resources)
 TELEGRAM_WEBHOOK = web.AppKey("telegram_webhook", TelegramWebhook)
 INBOUND_QUEUE = web.AppKey("inbound_queue", InboundQueue)
+WHATSAPP_WEBHOOK = web.AppKey("whatsapp_webhook", WhatsAppWebhook)
 STANDIN = web.AppKey("standin", StandinState)
 
 
 def create_app(settings: Settings) -> web.Application:
     """The web process: webhooks, health, and in development the simulator."""
     check_crm_settings(settings)
+    check_whatsapp_settings(settings)
     app = web.Application(client_max_size=settings.max_body_bytes + 64 * 1024)
     secret = settings.telegram_secret_token.get_secret_value()
     if not secret:
@@ -259,17 +265,24 @@ def create_app(settings: Settings) -> web.Application:
                 standin.webhook_url = settings.effective_public_url + "/webhooks/telegram"
                 standin.webhook_secret = secret
             app[INBOUND_QUEUE] = queue
+            wa = whatsapp(settings, res.http, res.redis, res.keys, res.sessions)
             async with AsyncExitStack() as senders:
                 outbox = crm_outbox(settings, res.redis, res.keys)
-                channels = staff_telegram(settings, senders)
+                telegram = staff_telegram(settings, senders)
+                staff_senders: dict[Channel, ReplySender] = {**telegram}
+                media: dict[Channel, MediaSource] = {**telegram}
+                if wa is not None:
+                    app[WHATSAPP_WEBHOOK] = whatsapp_webhook(settings, queue, wa.window)
+                    staff_senders[Channel.WHATSAPP] = wa.sender
+                    media[Channel.WHATSAPP] = wa.vault.source(Channel.WHATSAPP.value)
                 app[CONSOLE] = ConsoleDeps(
                     desk=SqlHandoffDesk(res.sessions),
                     history=SqlConversationHistory(res.sessions),
                     orders=order_provider(settings, res.sessions, res.http),
                     actions=agent_actions(
-                        settings, res.sessions, channels, outbox, res.redis, res.keys
+                        settings, res.sessions, staff_senders, outbox, res.redis, res.keys
                     ),
-                    media=channels,
+                    media=media,
                     faq=res.faq,
                     staff=UserStore(res.sessions),
                     key_account_minutes=settings.key_account_first_minutes,
@@ -292,6 +305,16 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/webhooks/telegram", telegram_webhook)
+    if settings.whatsapp_enabled:
+
+        async def whatsapp_verification(request: web.Request) -> web.StreamResponse:
+            return await request.app[WHATSAPP_WEBHOOK].verify(request)
+
+        async def whatsapp_updates(request: web.Request) -> web.StreamResponse:
+            return await request.app[WHATSAPP_WEBHOOK].handle(request)
+
+        app.router.add_get("/webhooks/whatsapp", whatsapp_verification)
+        app.router.add_post("/webhooks/whatsapp", whatsapp_updates)
     setup_auth(
         app,
         lambda: UserStore(app[RESOURCES].sessions),
@@ -325,21 +348,28 @@ def _add_simulator(app: web.Application, standin: StandinState) -> None:
 async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
     """The worker process's object graph."""
     check_crm_settings(settings)
+    check_whatsapp_settings(settings)
     endpoint = telegram_endpoint(settings)
-    if endpoint is None:
+    if endpoint is None and not settings.whatsapp_enabled:
         raise RuntimeError(
-            "no channel configured: set SERVICEBOT_TELEGRAM_TOKEN "
-            "(or run in development mode, which uses the local Bot API stand-in)"
+            "no channel configured: set SERVICEBOT_TELEGRAM_TOKEN or the SERVICEBOT_WHATSAPP_* "
+            "settings (or run in development mode, which uses the local Bot API stand-in)"
         )
     async with open_resources(settings) as res, AsyncExitStack() as stack:
-        bot = telegram_bot(*endpoint)
-        await connect_telegram_bot(bot)
-        stack.push_async_callback(bot.shutdown)
-        senders = {Channel.TELEGRAM: TelegramSender(bot)}
+        senders: dict[Channel, Sender] = {}
+        if endpoint is not None:
+            bot = telegram_bot(*endpoint)
+            await connect_telegram_bot(bot)
+            stack.push_async_callback(bot.shutdown)
+            senders[Channel.TELEGRAM] = TelegramSender(bot)
+        wa = whatsapp(settings, res.http, res.redis, res.keys, res.sessions)
+        if wa is not None:
+            senders[Channel.WHATSAPP] = wa.sender
+        store = SqlConversationStore(res.sessions)
         orders = order_provider(settings, res.sessions, res.http)
         outbox = crm_outbox(settings, res.redis, res.keys)
         engine = Engine(
-            store=SqlConversationStore(res.sessions),
+            store=store,
             reader=message_reader(settings, res.nlu, res.faq, res.rasa.model_name),
             faq=res.faq,
             orders=orders,
@@ -356,6 +386,8 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
             ),
             agents=agent_actions(settings, res.sessions, senders, outbox, res.redis, res.keys),
             crm=outbox,
+            statuses=DeliveryStatuses(store, {Channel.WHATSAPP: wa.sender} if wa else {}),
+            media=wa.vault if wa else None,
         )
         queue = InboundQueue(
             res.redis, res.keys, settings.dedup_ttl_seconds, settings.stream_max_length

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.messages import InboundMessage, Reply
+from bot.messages import Channel, InboundMessage, Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,28 @@ class Understanding:
     confidence: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """One of our messages whose delivery status just moved on."""
+
+    conversation_id: int
+    text: str
+    language: str  # the contact's
+
+
+# A status only moves forward; "failed" only replaces "sent" (or nothing yet).
+STATUS_RANK = {"": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+def advances(current: str, new: str) -> bool:
+    """Whether a delivery status reported now moves the stored one forward."""
+    if current == "failed":
+        return False
+    if new == "failed":
+        return STATUS_RANK.get(current, 0) <= STATUS_RANK["sent"]
+    return new in STATUS_RANK and STATUS_RANK[new] > STATUS_RANK.get(current, 0)
+
+
 class ConversationStore(Protocol):
     """Contacts, conversations and transcripts; adapters: SQL and memory."""
 
@@ -44,6 +66,13 @@ class ConversationStore(Protocol):
         self, state: ConversationState, reply: Reply, channel_message_id: str
     ) -> None:
         """Add a reply the channel accepted to the transcript."""
+        ...
+
+    async def record_delivery(
+        self, channel: Channel, chat_id: str, channel_message_id: str, status: str, error: str
+    ) -> Delivered | None:
+        """The messenger's status of one of our messages (sent, delivered, read, failed),
+        kept only if it moves the stored one forward; None if not ours or not forward."""
         ...
 
     async def remember_language(self, state: ConversationState, language: str) -> None:

@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 import structlog
 
 from bot.conversations import ConversationState, ConversationStore, Understanding
+from bot.delivery_status import DeliveryStatuses
 from bot.dialogue import DialogueMemory
 from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply, split_media
@@ -23,6 +24,7 @@ from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
 from crm_bridge.business_hours import BusinessHours
 from crm_bridge.crm import CrmEventsOfMessage, CrmOutbox, NoCrm, customer_wrote
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
+from crm_bridge.media import KeepsMedia, MediaUnavailableError
 from faq.ports import FaqRepository
 from handlers import handoff, menu, order_status
 from handlers.context import HandlerContext
@@ -78,9 +80,13 @@ class Engine:
         config: EngineConfig,
         agents: AgentActions | None = None,
         crm: CrmOutbox | None = None,
+        statuses: DeliveryStatuses | None = None,
+        media: KeepsMedia | None = None,
     ) -> None:
         """`agents` carries out what people do in a CRM (STAFF_* messages); `crm` is told of
-        handoffs and of what the customer writes while people have the conversation."""
+        handoffs and of what the customer writes while people have the conversation;
+        `statuses` applies delivery statuses (STATUS messages); `media` keeps the files
+        customers send on channels whose links expire."""
         self._store = store
         self._reader = reader
         self._faq = faq
@@ -95,6 +101,8 @@ class Engine:
         self._dialogue = DialogueMemory(redis, keys, config.dialogue_ttl)
         self._agents = agents
         self._crm: CrmOutbox = crm or NoCrm()
+        self._statuses = statuses
+        self._media = media
 
     async def handle(self, message: InboundMessage) -> None:
         """Answer the message; raises DeliveryError if the answer could not be delivered."""
@@ -114,7 +122,12 @@ class Engine:
                     raise RuntimeError("a CRM action arrived but no CRM is configured")
                 await self._agents.from_crm(message)
                 return
+            if message.kind is InboundKind.STATUS:
+                if self._statuses is not None:
+                    await self._statuses.apply(message)
+                return
             state = await self._store.open(message)
+            await self._keep_media(message)
             with_people = await self._handoffs.open_handoff(state.conversation_id)
             cancelling = _cancels(message, with_people)
             if with_people is not None and not cancelling and not _asked_by(message, with_people):
@@ -152,7 +165,18 @@ class Engine:
             sender = self._senders[message.channel]
             if message.callback_id:
                 await sender.acknowledge_button(message.callback_id)
-            await self._deliver(sender, message, state, replies)
+            await self._deliver(sender, message, state, [_in(language, r) for r in replies])
+
+    async def _keep_media(self, message: InboundMessage) -> None:
+        """Store a customer's file now, while the channel still hands it out (a failure
+        loses only the file, never the message)."""
+        media = split_media(message.payload) if message.kind is InboundKind.MEDIA else None
+        if media is None or self._media is None:
+            return
+        try:
+            await self._media.keep(message.channel.value, media[1])
+        except MediaUnavailableError as error:
+            log.warning("media_not_kept", channel=message.channel.value, reason=str(error))
 
     def _language(self, message: InboundMessage, state: ConversationState) -> str:
         if message.kind in (InboundKind.TEXT, InboundKind.MEDIA):
@@ -204,6 +228,8 @@ class Engine:
             elif message.kind is InboundKind.CONTACT:
                 replies = await order_status.verify_by_phone(message.payload, context)
                 understanding = Understanding("share_phone", 1.0)
+            elif message.kind is InboundKind.REACTION:  # kept in the transcript, no answer
+                replies, understanding = [], Understanding("reaction")
             elif message.kind is InboundKind.MEDIA and not message.text.strip():
                 replies, understanding = await media_received(context), Understanding("media")
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
@@ -225,7 +251,7 @@ class Engine:
             log.exception("compose_failed", conversation=key)
             replies = [Reply(text("error", language))]
         await self._dialogue.record(key, message_id, context.misses_in_a_row, understood)
-        if state.is_new_contact:
+        if state.is_new_contact and replies:  # (a reaction gets no answer at all)
             replies.insert(0, Reply(text("disclosure", language)))
         return replies, understanding
 
@@ -267,6 +293,11 @@ def _cancels(message: InboundMessage, with_people: Handoff | None) -> bool:
         and with_people.state is HandoffState.QUEUED
         and handoff.wants_to_cancel(message.payload or message.text)
     )
+
+
+def _in(language: str, reply: Reply) -> Reply:
+    """The reply marked with the conversation's language (channels add words of their own)."""
+    return reply if reply.language else replace(reply, language=language)
 
 
 def _as_text(message: InboundMessage) -> str:

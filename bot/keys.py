@@ -74,6 +74,14 @@ class Keys:
         """Marker that one reply to an inbound message was delivered (never send it twice)."""
         return f"{self.prefix}:sent:{channel}:{message_id}:{reply_digest}"
 
+    def whatsapp_window(self, wa_id: str) -> str:
+        """When a WhatsApp user last wrote (expires when their 24-hour window closes)."""
+        return f"{self.prefix}:wa-window:{wa_id}"
+
+    def pacing(self, bucket: str) -> str:
+        """A token bucket of the sending pace ("wa-number:<id>", "wa-user:<wa_id>")."""
+        return f"{self.prefix}:pace:{bucket}"
+
     def staff_session(self, token_digest: str) -> str:
         """A logged-in staff member's session, under the SHA-256 digest of its cookie token."""
         return f"{self.prefix}:staff-session:{token_digest}"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.conversations import ConversationState, Understanding
-from bot.messages import InboundMessage, Reply
+from bot.conversations import ConversationState, Delivered, Understanding, advances
+from bot.messages import Channel, InboundMessage, Reply
 
 
 @dataclass
@@ -18,6 +18,8 @@ class TranscriptLine:
     message_id: str
     text: str
     intent: str | None = None
+    status: str = ""
+    error: str = ""
 
 
 @dataclass
@@ -71,6 +73,23 @@ class MemoryConversationStore:
         key = (line.conversation_id, line.direction, line.message_id)
         if all((t.conversation_id, t.direction, t.message_id) != key for t in self.transcript):
             self.transcript.append(line)
+
+    async def record_delivery(
+        self, channel: Channel, chat_id: str, channel_message_id: str, status: str, error: str
+    ) -> Delivered | None:
+        """Move the message's status forward (never back)."""
+        conversation = self.conversations.get((channel.value, chat_id))
+        for line in self.transcript:
+            if (line.conversation_id, line.direction, line.message_id) == (
+                conversation,
+                "out",
+                channel_message_id,
+            ):
+                if not advances(line.status, status):
+                    return None
+                line.status, line.error = status, error
+                return Delivered(line.conversation_id, line.text, "de")
+        return None
 
     async def remember_language(self, state: ConversationState, language: str) -> None:
         """Store the contact's language for the next conversation."""

@@ -26,6 +26,8 @@ class InboundKind(StrEnum):
     BLOCKED = "blocked"  # the customer blocked the bot: no reply possible
     MEDIA = "media"  # a photo, document, voice message... (payload "type:reference", text
     #                 the caption); kept for the agent, who can open it in the console
+    REACTION = "reaction"  # an emoji on one of our messages (text; empty: taken back)
+    STATUS = "status"  # WhatsApp: sent/delivered/read/failed of one of our messages (payload)
     STAFF_TEXT = "staff_text"  # a person wrote in the CRM (payload: handoff id)
     STAFF_RESOLVED = "staff_resolved"  # a person resolved the conversation in the CRM
 
@@ -99,3 +101,4 @@ class Reply:
     # Title of a button that shares the customer's own phone number, where the channel has
     # one (Telegram); empty: none. Replaces the buttons on such channels.
     share_phone_button: str = ""
+    language: str = ""  # de or en, for what a channel adds (WhatsApp's list button, templates)

@@ -32,6 +32,20 @@ class Settings(BaseSettings):
     model_dir: Path = REPO_ROOT / "models"
     rasa_venv: Path = REPO_ROOT / ".venv-rasa"
 
+    # WhatsApp Business (Cloud API): the number's id and a permanent access token, the app
+    # secret that signs Meta's webhook calls, and the verify token of the webhook handshake.
+    whatsapp_token: SecretStr = SecretStr("")
+    whatsapp_app_secret: SecretStr = SecretStr("")
+    whatsapp_verify_token: SecretStr = SecretStr("")
+    whatsapp_phone_number_id: str = ""
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    # The approved template for messages outside the 24-hour window (one body parameter:
+    # our text) and its language code for each reply language.
+    whatsapp_template_name: str = "servicebot_followup"
+    whatsapp_template_languages: dict[str, str] = Field(
+        default_factory=lambda: {"de": "de", "en": "en"}
+    )
+
     telegram_token: SecretStr = SecretStr("")
     telegram_secret_token: SecretStr = SecretStr("")
     telegram_api_url: str = "https://api.telegram.org"
@@ -109,6 +123,21 @@ class Settings(BaseSettings):
                 "CRM_WEBHOOK_URL": self.crm_webhook_url,
                 "CRM_WEBHOOK_SECRET": self.crm_webhook_secret.get_secret_value(),
             }
+        return [f"SERVICEBOT_{name} is not set" for name, value in needed.items() if not value]
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """A WhatsApp number is configured (its webhook and sender are set up)."""
+        return bool(self.whatsapp_token.get_secret_value() and self.whatsapp_phone_number_id)
+
+    def whatsapp_problems(self) -> list[str]:
+        """What a configured WhatsApp number still needs."""
+        if not self.whatsapp_enabled:
+            return []
+        needed = {
+            "WHATSAPP_APP_SECRET": self.whatsapp_app_secret.get_secret_value(),
+            "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token.get_secret_value(),
+        }
         return [f"SERVICEBOT_{name} is not set" for name, value in needed.items() if not value]
 
     @property

@@ -65,7 +65,8 @@ class AgentActions:
         marker = self._keys.reply_sent(info.channel, once_as, "agent") if once_as else ""
         if marker and await self._redis.exists(marker):
             return
-        sent_id = await deliver_with_retry(sender, info.chat_id, Reply(body))
+        reply = Reply(body, language=handoff.request.language)
+        sent_id = await deliver_with_retry(sender, info.chat_id, reply)
         if marker:
             await self._redis.set(marker, sent_id, ex=self._sent_marker_ttl)
         await self._history.record_agent_reply(info.conversation_id, body, sent_id)
@@ -81,9 +82,8 @@ class AgentActions:
         info, sender = await self._recipient(handoff)
         language = handoff.request.language
         stars = tuple(Button("⭐" * n, rating_payload(n)) for n in range(1, 6))
-        await deliver_with_retry(
-            sender, info.chat_id, Reply(text("rating_prompt", language), stars)
-        )
+        prompt = Reply(text("rating_prompt", language), stars, language=language)
+        await deliver_with_retry(sender, info.chat_id, prompt)
         return True
 
     async def from_crm(self, message: InboundMessage) -> None:

@@ -31,3 +31,13 @@ class MediaSource(Protocol):
     async def fetch(self, reference: str) -> MediaFile:
         """The file. Raises MediaUnavailableError."""
         ...
+
+
+class KeepsMedia(Protocol):
+    """Keeps a customer's file with us when it arrives (WhatsApp's download links expire
+    within minutes, its media ids after weeks)."""
+
+    async def keep(self, channel: str, reference: str) -> None:
+        """Download and store the file unless it is stored already. Raises
+        MediaUnavailableError."""
+        ...

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 from telegram import Message, PhotoSize, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
+from bot.channels.bodies import BodyTooLargeError, read_bounded
 from bot.errors import PayloadError
 from bot.inbound_queue import InboundQueue
 from bot.messages import Channel, InboundKind, InboundMessage, MediaType
@@ -157,13 +158,9 @@ class TelegramWebhook:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self._secret):
             return _error(401, "missing or wrong secret token")
-        if (request.content_length or 0) > self._max_body_bytes:
-            return _error(413, "body larger than 1 MB")
         try:
-            body = await request.read()  # bounded by the app's client_max_size
-        except web.HTTPRequestEntityTooLarge:
-            return _error(413, "body larger than 1 MB")
-        if len(body) > self._max_body_bytes:
+            body = await read_bounded(request, self._max_body_bytes)
+        except BodyTooLargeError:
             return _error(413, "body larger than 1 MB")
         try:
             message = parse_update(json.loads(body))

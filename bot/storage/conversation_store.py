@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations import ConversationState, Understanding
-from bot.messages import InboundKind, InboundMessage, Reply
+from bot.conversations import ConversationState, Delivered, Understanding, advances
+from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.storage.database import SessionFactory
 from bot.storage.models import ChannelIdentity, Contact, Conversation, Message, utcnow
 
@@ -122,6 +122,31 @@ class SqlConversationStore:
                 session.add(line)
         except IntegrityError:
             return  # the unique constraint (conversation, direction, channel message id)
+
+    async def record_delivery(
+        self, channel: Channel, chat_id: str, channel_message_id: str, status: str, error: str
+    ) -> Delivered | None:
+        """Move the message's status forward (never back)."""
+        async with self._sessions.begin() as session:
+            row = (
+                await session.execute(
+                    select(Message, Contact.language)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .join(Contact, Contact.id == Conversation.contact_id)
+                    .where(
+                        Conversation.channel == channel.value,
+                        Conversation.chat_id == chat_id,
+                        Message.direction == "out",
+                        Message.channel_message_id == channel_message_id,
+                    )
+                    .with_for_update()
+                )
+            ).first()
+            if row is None or not advances(row[0].status, status):
+                return None
+            message, language = row
+            message.status, message.error = status, error[:300]
+            return Delivered(message.conversation_id, message.text, language or "de")
 
     async def remember_language(self, state: ConversationState, language: str) -> None:
         """Store the contact's language for the next conversation."""

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -109,7 +110,25 @@ class Message(Base):
     confidence: Mapped[float | None] = mapped_column(default=None)
     # What the customer sent besides words, as "photo:<the channel's file reference>".
     media: Mapped[str] = mapped_column(String(512), default="")
+    # Ours: the messenger's delivery status (sent, delivered, read, failed) and why it failed.
+    status: Mapped[str] = mapped_column(String(16), default="")
+    error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediaFileRecord(Base):
+    """A file a customer sent, kept for the agents (crm_bridge/media.py)."""
+
+    __tablename__ = "media_files"
+    __table_args__ = (UniqueConstraint("channel", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(String(256))  # the channel's media id
+    content_type: Mapped[str] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class FaqEntry(Base):
