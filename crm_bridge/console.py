@@ -17,9 +17,9 @@ from aiohttp import web
 from bot.errors import DeliveryError
 from bot.messages import Channel, split_media
 from bot.web.auth import Role, StaffUser, UserStore, require_role
-from bot.web.templates import render
+from bot.web.templates import local_time, render, request_language, translate
 from crm_bridge.agent_actions import AgentActions, ConversationGoneError, NoSenderError
-from crm_bridge.context_packet import ConversationHistory, build_context_packet
+from crm_bridge.context_packet import ContextPacket, ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from crm_bridge.media import INLINE_TYPES, MediaSource, MediaUnavailableError
 from faq.model import FaqEntryData
@@ -132,6 +132,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         request,
         "agent_conversation.html",
         packet=packet,
+        reply_window=reply_window(packet, deps.clock(), request_language(request)),
         mine=mine,
         search=search,
         canned=canned,
@@ -202,6 +203,20 @@ async def media(request: web.Request) -> web.StreamResponse:
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
         },
+    )
+
+
+def reply_window(packet: ContextPacket, now: datetime, language: str) -> str:
+    """WhatsApp's 24-hour window as the agent needs to know it; empty on other channels."""
+    closes = packet.reply_window_closes_at
+    if closes is None:
+        return ""
+    left = closes - now
+    if left <= timedelta(0):
+        return translate("window.closed", language)
+    minutes = int(left.total_seconds() // 60)
+    return translate(
+        "window.open", language, hours=minutes // 60, minutes=minutes % 60, until=local_time(closes)
     )
 
 

@@ -5,12 +5,14 @@ summary line on top, so that the customer never has to repeat themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from crm_bridge.handoff import Handoff
 from orders.model import Customer, Order
 from orders.ports import OrderProvider, OrderSystemUnavailableError
+
+REPLY_WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,7 @@ class ConversationInfo:
     chat_id: str
     display_name: str
     language: str
+    last_customer_message_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class TranscriptEntry:
     at: datetime
     media: str = ""  # "photo:<reference>" when the customer sent a file (open_media fetches it)
     entry_id: int = 0  # to open its media in the console
+    status: str = ""  # ours: the messenger's delivery status (sent, delivered, read, failed)
+    error: str = ""  # why it failed
 
 
 class ConversationHistory(Protocol):
@@ -73,6 +78,15 @@ class ContextPacket:
     transcript: list[TranscriptEntry]
     customer: Customer | None
     recent_orders: list[Order]
+
+    @property
+    def reply_window_closes_at(self) -> datetime | None:
+        """WhatsApp: until when a free-form reply may go (later, only the approved template);
+        None on other channels."""
+        last = self.conversation.last_customer_message_at
+        if self.conversation.channel != "whatsapp" or last is None:
+            return None
+        return last + REPLY_WINDOW
 
     @property
     def who(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.web.templates import local_time, plain, translate
+from bot.web.templates import BUSINESS_TIMEZONE, local_time, plain, translate
 from crm_bridge.context_packet import ContextPacket, TranscriptEntry
 from handlers.texts import ORDER_STATUS_NAMES
 
@@ -43,6 +43,10 @@ def note(packet: ContextPacket, language: str) -> str:
         lines.append(f"• {order.order_id} ({order.created_at.isoformat()}): {status}")
     if packet.handoff.request.callback:
         lines.append(translate("crm.callback", language))
+    closes = packet.reply_window_closes_at
+    if closes is not None:
+        until = f"{closes.astimezone(BUSINESS_TIMEZONE):%d.%m. %H:%M}"
+        lines.append(translate("crm.window", language, until=until))
     lines.append("")
     lines.append(f"**{translate('conversation.transcript', language)}**")
     lines.extend(_line(entry, language) for entry in packet.transcript)
@@ -61,6 +65,9 @@ def document(packet: ContextPacket) -> dict[str, Any]:
         "callback": request.callback,
         "queue_position": packet.handoff.position,
         "requested_at": packet.handoff.requested_at.isoformat(),
+        "reply_window_closes_at": (
+            packet.reply_window_closes_at.isoformat() if packet.reply_window_closes_at else None
+        ),
         "channel": packet.conversation.channel,
         "chat_id": packet.conversation.chat_id,
         "display_name": packet.conversation.display_name,

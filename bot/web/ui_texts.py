@@ -61,6 +61,19 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "queue.claim": {"de": "Übernehmen", "en": "Take over"},
     "conversation.transcript": {"de": "Verlauf", "en": "Transcript"},
     "conversation.agent": {"de": "Mitarbeiter", "en": "agent"},
+    "delivery.sent": {"de": "gesendet", "en": "sent"},
+    "delivery.delivered": {"de": "zugestellt", "en": "delivered"},
+    "delivery.read": {"de": "gelesen", "en": "read"},
+    "delivery.failed": {"de": "nicht zugestellt", "en": "not delivered"},
+    "conversation.window": {"de": "WhatsApp-Antwortfenster", "en": "WhatsApp reply window"},
+    "window.open": {
+        "de": "noch {hours} h {minutes} min offen (bis {until} Uhr)",
+        "en": "open for {hours} h {minutes} min (until {until})",
+    },
+    "window.closed": {
+        "de": "geschlossen – Ihre Antwort geht als freigegebene Vorlage",
+        "en": "closed – your reply goes out as the approved template",
+    },
     "media.photo": {"de": "Foto öffnen", "en": "Open photo"},
     "media.document": {"de": "Datei öffnen", "en": "Open file"},
     "media.voice": {"de": "Sprachnachricht anhören", "en": "Play voice message"},
@@ -108,6 +121,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     "crm.callback": {
         "de": "Außerhalb der Servicezeiten angefragt: bitte zurückmelden.",
         "en": "Asked outside service hours: please get back to the customer.",
+    },
+    "crm.window": {
+        "de": "WhatsApp: freie Antworten bis {until}, danach nur die freigegebene Vorlage.",
+        "en": "WhatsApp: free-form replies until {until}, after that only the approved template.",
     },
     "crm.withdrawn": {
         "de": "Der Kunde hat die Anfrage zurückgezogen; der Bot antwortet wieder.",

@@ -35,6 +35,7 @@ class SqlConversationHistory:
                 conversation.chat_id,
                 contact.display_name,
                 contact.language or "de",
+                as_utc(conversation.last_message_at),
             )
 
     async def transcript(self, conversation_id: int) -> list[TranscriptEntry]:
@@ -55,6 +56,8 @@ class SqlConversationHistory:
                     as_utc(row.created_at),
                     row.media,
                     row.id,
+                    row.status,
+                    row.error,
                 )
                 for row in messages
             ]

@@ -217,3 +217,58 @@ async def test_mark_blocked_for_an_unknown_user_creates_nothing(subject: Subject
     await subject.store.mark_blocked(message(user="999", chat="999", kind=InboundKind.BLOCKED))
 
     assert (await subject.store.open(message(user="999", chat="999"))).is_new_contact
+
+
+async def test_a_delivery_status_only_moves_forward(subject: Subject) -> None:
+    """WhatsApp's statuses arrive out of order and twice; read never turns back into sent."""
+    inbound = message("wamid.in1", chat="4915112345678", channel=Channel.WHATSAPP)
+    state = await subject.store.open(inbound)
+    await subject.store.record_outbound(state, Reply("Ihre Bestellung ist unterwegs"), "wamid.o1")
+
+    async def report(status: str, error: str = "") -> bool:
+        return (
+            await subject.store.record_delivery(
+                Channel.WHATSAPP, "4915112345678", "wamid.o1", status, error
+            )
+            is not None
+        )
+
+    assert await report("delivered")  # "sent" may never come
+    assert not await report("sent")
+    assert not await report("delivered")  # Meta's retry
+    assert await report("read")
+    assert not await report("failed", "131047 Re-engagement message")
+    assert not await report("read")
+
+
+async def test_a_failed_message_comes_back_for_its_fallback(subject: Subject) -> None:
+    inbound = message("wamid.in2", chat="4915112345678", channel=Channel.WHATSAPP)
+    state = await subject.store.open(inbound)
+    await subject.store.record_outbound(state, Reply("Wir melden uns morgen."), "wamid.o2")
+    await subject.store.record_delivery(Channel.WHATSAPP, "4915112345678", "wamid.o2", "sent", "")
+    failed = await subject.store.record_delivery(
+        Channel.WHATSAPP, "4915112345678", "wamid.o2", "failed", "131047 Re-engagement message"
+    )
+    assert failed is not None
+    assert (failed.conversation_id, failed.text) == (
+        state.conversation_id,
+        "Wir melden uns morgen.",
+    )
+    again = await subject.store.record_delivery(
+        Channel.WHATSAPP, "4915112345678", "wamid.o2", "failed", "131047 Re-engagement message"
+    )
+    assert again is None  # a redelivered status does not trigger a second fallback
+
+
+async def test_a_status_of_someone_elses_message_changes_nothing(subject: Subject) -> None:
+    inbound = message("wamid.in3", chat="4915100000001", channel=Channel.WHATSAPP)
+    state = await subject.store.open(inbound)
+    await subject.store.record_outbound(state, Reply("Hallo"), "wamid.o3")
+    other_chat = await subject.store.record_delivery(
+        Channel.WHATSAPP, "4915100000002", "wamid.o3", "read", ""
+    )
+    unknown = await subject.store.record_delivery(
+        Channel.WHATSAPP, "4915100000001", "wamid.nope", "read", ""
+    )
+    assert other_chat is None
+    assert unknown is None
