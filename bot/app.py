@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import socket
@@ -16,13 +15,9 @@ import structlog
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import Bot
-from telegram.error import InvalidToken, NetworkError
-from telegram.request import HTTPXRequest
 
 from bot import redis_factory
 from bot.channels.telegram import TelegramWebhook
-from bot.channels.telegram_media import TelegramMedia
 from bot.channels.telegram_sender import TelegramSender
 from bot.channels.whatsapp import WhatsAppWebhook
 from bot.crm_wiring import (
@@ -35,16 +30,23 @@ from bot.crm_wiring import (
 )
 from bot.delivery_status import DeliveryStatuses
 from bot.devtools.simulator import Simulator, add_simulator_routes
-from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
+from bot.devtools.telegram_standin import StandinState, create_standin_app
 from bot.engine import Engine, EngineConfig
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
-from bot.messages import Channel, Reply
+from bot.messages import Channel
 from bot.nlu_data import training_yaml_from
 from bot.senders import ReplySender, Sender
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
 from bot.storage.database import SessionFactory, create_engine, session_factory
+from bot.telegram_wiring import (
+    STANDIN_PATH,
+    connect_telegram_bot,
+    staff_telegram,
+    telegram_bot,
+    telegram_endpoint,
+)
 from bot.web.auth import UserStore, setup_auth
 from bot.web.health import healthz, readiness_handler
 from bot.whatsapp_wiring import check_whatsapp_settings, whatsapp, whatsapp_webhook
@@ -53,7 +55,7 @@ from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.business_hours import BusinessHours, parse_weekly
 from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
-from crm_bridge.media import MediaFile, MediaSource
+from crm_bridge.media import MediaSource
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -68,7 +70,6 @@ from orders.rest_provider import RestOrderConfig, RestOrderProvider
 from orders.sql_provider import SqlOrderProvider
 
 log = structlog.get_logger(__name__)
-STANDIN_PATH = "/dev/telegram-api"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,81 +153,6 @@ def message_reader(
     return MessageReader(
         nlu, SecondOpinion(lambda: training_yaml_from(faq), model_name), thresholds
     )
-
-
-def telegram_endpoint(settings: Settings) -> tuple[str, str] | None:
-    """Bot token and API base URL: the real ones, the dev stand-in's, or None (disabled)."""
-    if settings.telegram_standin_enabled:
-        return STANDIN_TOKEN, settings.effective_public_url + STANDIN_PATH
-    token = settings.telegram_token.get_secret_value()
-    return (token, settings.telegram_api_url.rstrip("/")) if token else None
-
-
-def telegram_bot(token: str, api_url: str) -> Bot:
-    """python-telegram-bot's client, pointed at the configured Bot API."""
-    return Bot(
-        token,
-        base_url=f"{api_url}/bot",
-        base_file_url=f"{api_url}/file/bot",
-        request=HTTPXRequest(connection_pool_size=32),
-    )
-
-
-async def connect_telegram_bot(bot: Bot, wait_seconds: float = 60.0) -> None:
-    """Initialise the Bot (getMe), waiting for the API: at start-up the dev stand-in lives in
-    the web process, which may come up after the worker; Telegram itself may blip."""
-    deadline = asyncio.get_running_loop().time() + wait_seconds
-    delay = 0.2
-    while True:
-        try:
-            await bot.initialize()
-            return
-        except InvalidToken:
-            # PTB's own message contains the token; secrets never reach a log.
-            raise RuntimeError("Telegram rejected SERVICEBOT_TELEGRAM_TOKEN") from None
-        except NetworkError:
-            if asyncio.get_running_loop().time() > deadline:
-                raise RuntimeError("the Telegram Bot API did not answer") from None
-            log.warning("telegram_api_not_reachable_yet", retry_in=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-
-
-class StaffTelegram:
-    """Agents' Telegram from the web process: their messages out, customers' files in.
-    Connects on first use: in development the Bot API stand-in lives in this very process
-    and answers only once it is serving."""
-
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
-        self._connected = asyncio.Lock()
-        self._ready = False
-
-    async def send(self, chat_id: str, reply: Reply) -> str:
-        """Deliver one reply through the Bot API."""
-        await self._connect()
-        return await TelegramSender(self._bot).send(chat_id, reply)
-
-    async def fetch(self, reference: str) -> MediaFile:
-        """A customer's file by its file_id."""
-        await self._connect()
-        return await TelegramMedia(self._bot).fetch(reference)
-
-    async def _connect(self) -> None:
-        async with self._connected:
-            if not self._ready:
-                await connect_telegram_bot(self._bot, wait_seconds=10.0)
-                self._ready = True
-
-
-def staff_telegram(settings: Settings, stack: AsyncExitStack) -> dict[Channel, StaffTelegram]:
-    """How agents reach customers (and see their files), per configured channel."""
-    endpoint = telegram_endpoint(settings)
-    if endpoint is None:
-        return {}
-    bot = telegram_bot(*endpoint)
-    stack.push_async_callback(bot.shutdown)
-    return {Channel.TELEGRAM: StaffTelegram(bot)}
 
 
 async def _database_ready(db: AsyncEngine) -> bool:

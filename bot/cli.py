@@ -209,7 +209,7 @@ app.add_typer(telegram_app, name="telegram")
 @telegram_app.command("set-webhook")
 def telegram_set_webhook() -> None:
     """Register PUBLIC_URL/webhooks/telegram with Telegram, with the secret token."""
-    from bot.app import telegram_endpoint
+    from bot.telegram_wiring import telegram_endpoint
 
     settings = _settings(quiet=True)
     endpoint = telegram_endpoint(settings)

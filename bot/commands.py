@@ -13,11 +13,12 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot.app import build_worker, message_reader, telegram_bot
+from bot.app import build_worker, message_reader
 from bot.nlu_data import training_yaml_from
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
+from bot.telegram_wiring import telegram_bot
 from bot.web.auth import Role, StaffUser, UserStore
 from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository

@@ -11,11 +11,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from telegram import Bot
 
-from bot.app import connect_telegram_bot, telegram_bot
 from bot.channels.telegram_sender import TelegramSender, render_html
 from bot.devtools.telegram_standin import STANDIN_TOKEN, StandinState, create_standin_app
 from bot.errors import DeliveryError
 from bot.messages import Button, Reply
+from bot.telegram_wiring import connect_telegram_bot, telegram_bot
 from tests.conftest import FIXTURES
 from tests.net import free_port
 

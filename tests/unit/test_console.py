@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
@@ -22,9 +22,10 @@ from bot.web.auth import Role, StaffUser, UserStore, setup_auth
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.agent_actions import AgentActions
-from crm_bridge.console import CONSOLE, ConsoleDeps, routed_to, setup_console
+from crm_bridge.console import CONSOLE, ConsoleDeps, reply_window, routed_to, setup_console
+from crm_bridge.context_packet import ContextPacket, ConversationInfo
 from crm_bridge.crm import NoCrm
-from crm_bridge.handoff import EventKind, Handoff, HandoffReason, HandoffRequest
+from crm_bridge.handoff import EventKind, Handoff, HandoffReason, HandoffRequest, HandoffState
 from crm_bridge.media import MediaFile
 from faq.memory_store import MemoryFaqRepository
 from faq.seed import load_faq_file
@@ -311,3 +312,22 @@ async def test_a_file_that_could_run_in_the_browser_is_only_offered_as_a_downloa
     assert opened.headers["Content-Disposition"].startswith("attachment")
     console.files.files.clear()  # Telegram no longer has it
     assert (await anna.get(link[1])).status == 502
+
+
+def test_the_whatsapp_window_says_how_long_a_free_reply_can_go() -> None:
+
+    from crm_bridge.context_packet import ContextPacket
+
+    wrote = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Kassel
+    request = HandoffRequest(1, "m1", HandoffReason.REQUESTED, "de", callback=False)
+    handoff = Handoff(1, request, HandoffState.QUEUED, 1, wrote)
+
+    def packet(channel: str) -> ContextPacket:
+        info = ConversationInfo(1, channel, "4915112345678", "Petra", "de", wrote)
+        return ContextPacket(handoff, info, [], None, [])
+
+    later = wrote + timedelta(hours=21, minutes=30)
+    assert reply_window(packet("whatsapp"), later, "de") == "noch 2 h 30 min offen (bis 10:00 Uhr)"
+    closed = reply_window(packet("whatsapp"), wrote + timedelta(hours=25), "en")
+    assert closed.startswith("closed")
+    assert reply_window(packet("telegram"), later, "de") == ""
