@@ -175,9 +175,10 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes + 64 * 1024)
     secret = settings.telegram_secret_token.get_secret_value()
     if not secret:
-        if not settings.is_development:
+        if settings.telegram_token.get_secret_value() and not settings.is_development:
             raise RuntimeError("SERVICEBOT_TELEGRAM_SECRET_TOKEN must be set in production")
-        secret = secrets.token_urlsafe(32)  # development: a fresh one per start
+        # Development, or no Telegram at all: a fresh one per start (nobody else knows it).
+        secret = secrets.token_urlsafe(32)
     standin = StandinState() if settings.telegram_standin_enabled else None
 
     async def resources(app: web.Application) -> AsyncIterator[None]:

@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     crm_webhook_secret: SecretStr = SecretStr("")
     crm_note_language: Literal["de", "en"] = "de"  # of the context note people read in the CRM
 
-    dedup_ttl_seconds: int = 2 * 24 * 3600  # Telegram redelivers for about a day
+    # Meta redelivers a WhatsApp webhook for up to 7 days, Telegram an update for about one.
+    dedup_ttl_seconds: int = 8 * 24 * 3600
     conversation_lock_seconds: int = 60
     stream_max_length: int = 100_000
     max_body_bytes: int = 1024 * 1024

@@ -127,6 +127,8 @@ def _announce(settings: Settings, console: Console, agent_login: tuple[str, str]
         ]
     else:
         lines += [f"Telegram webhook:    {settings.effective_public_url}/webhooks/telegram"]
+    if settings.whatsapp_enabled:
+        lines += [f"WhatsApp webhook:    {settings.effective_public_url}/webhooks/whatsapp"]
     lines += [f"Agent console:       [bold link={base}/agent]{base}/agent[/]"]
     if agent_login is not None:
         lines += [f"  (demo login: {agent_login[0]} / {agent_login[1]})"]

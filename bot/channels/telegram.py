@@ -161,10 +161,10 @@ class TelegramWebhook:
         try:
             body = await read_bounded(request, self._max_body_bytes)
         except BodyTooLargeError:
-            return _error(413, "body larger than 1 MB")
+            return _error(413, f"body larger than {self._max_body_bytes} bytes")
         try:
             message = parse_update(json.loads(body))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # (deep nesting)
             return _error(400, "body is not JSON")
         except PayloadError as exc:
             return _error(400, str(exc))

@@ -67,13 +67,13 @@ class WhatsAppWebhook:
         try:
             body = await read_bounded(request, self._max_body_bytes)
         except BodyTooLargeError:
-            return _error(413, "body larger than 1 MB")
+            return _error(413, f"body larger than {self._max_body_bytes} bytes")
         given = request.headers.get(SIGNATURE_HEADER, "")
         if not hmac.compare_digest(given.encode(), signature(self._app_secret, body).encode()):
             return _error(401, "missing or wrong X-Hub-Signature-256")
         try:
             messages = parse_webhook(json.loads(body), self._phone_number_id)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # (deep nesting)
             return _error(400, "body is not JSON")
         except PayloadError as exc:
             return _error(400, str(exc))

@@ -15,6 +15,7 @@ RE_ENGAGEMENT = 131047  # more than 24 hours since the customer's last message: 
 THROUGHPUT = 130429  # the number's messages per second are exceeded
 PAIR_RATE = 131056  # too many messages to this user in a short time
 UNSUPPORTED_TYPE = 131051  # the message type is not supported (for this user)
+ACCESS_TOKEN = 190  # the access token is invalid or expired
 TRANSIENT_CODES = frozenset({THROUGHPUT, PAIR_RATE, 131000, 131016, 133004, 1, 2})
 META_MEDIA_DOMAINS = (".fbsbx.com", ".facebook.com", ".whatsapp.net")
 
@@ -85,7 +86,7 @@ class GraphClient:
     def _trusted(self, url: str) -> bool:
         """Meta's media hosts, or the host of the configured Graph API (a local stand-in)."""
         host, api = URL(url), URL(self._config.api_url)
-        if (host.scheme, host.host) == (api.scheme, api.host):
+        if host.origin() == api.origin():
             return True
         return host.scheme == "https" and (host.host or "").endswith(META_MEDIA_DOMAINS)
 
@@ -97,12 +98,14 @@ class GraphClient:
             ) as response:
                 if response.status != 200:
                     raise GraphApiError("media download refused", status=response.status)
-                content = await response.content.read(max_bytes + 1)
+                content = bytearray()
+                async for chunk in response.content.iter_chunked(64 * 1024):
+                    content += chunk
+                    if len(content) > max_bytes:
+                        raise GraphApiError("media larger than we keep", status=413)
         except (aiohttp.ClientError, TimeoutError) as error:
             raise GraphApiError(f"media download failed: {type(error).__name__}") from None
-        if len(content) > max_bytes:
-            raise GraphApiError("media larger than we keep", status=413)
-        return content
+        return bytes(content)
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -119,21 +122,28 @@ class GraphClient:
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
-                answer = await response.json(content_type=None)
                 status = response.status
-        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                try:
+                    answer = await response.json(content_type=None)
+                except ValueError:
+                    answer = None  # a proxy's HTML page, an empty 500: the status says it
+        except (aiohttp.ClientError, TimeoutError) as error:
             raise GraphApiError(f"Graph API not reachable: {type(error).__name__}") from None
         if status >= 400 or not isinstance(answer, dict):
-            raise _error(answer, status)
+            raise _error(answer, status, self._config.token)
         return answer
 
 
-def _error(answer: object, status: int) -> GraphApiError:
-    """Meta's {"error": {"message", "code", ...}} as a GraphApiError (no token, no body)."""
+def _error(answer: object, status: int, token: str) -> GraphApiError:
+    """Meta's {"error": {"message", "code", ...}} as a GraphApiError. Meta's message can
+    quote the access token ("Malformed access token …"), which must never reach a log."""
     error = answer.get("error") if isinstance(answer, dict) else None
     if not isinstance(error, dict):
-        return GraphApiError(f"Graph API answered {status}", status=status)
+        return GraphApiError(f"Graph API answered {status}", status=status or 500)
     raw_code = error.get("code")
     code = raw_code if isinstance(raw_code, int) else 0
-    title = str(error.get("error_user_title") or error.get("message") or "")[:200]
+    title = str(error.get("error_user_title") or error.get("message") or "")
+    if code == ACCESS_TOKEN:
+        title = "the access token was refused"
+    title = title.replace(token, "***")[:200] if token else title[:200]
     return GraphApiError(f"Graph API error {code}: {title}", code=code, status=status)

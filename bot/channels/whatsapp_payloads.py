@@ -5,18 +5,22 @@ as InboundKind.STATUS, so it is applied in order with the conversation's message
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
+
+import structlog
 
 from bot.errors import PayloadError
 from bot.messages import Channel, InboundKind, InboundMessage, MediaType
 
+log = structlog.get_logger(__name__)
 _MEDIA_TYPES = {
     "image": MediaType.PHOTO,
     "document": MediaType.DOCUMENT,
     "audio": MediaType.AUDIO,
     "video": MediaType.VIDEO,
 }
-STATUS_ORDER = {"sent": 1, "delivered": 2, "read": 3}  # "failed" only ever follows "sent"
 
 
 def parse_webhook(data: Any, phone_number_id: str = "") -> list[InboundMessage]:
@@ -35,9 +39,21 @@ def parse_webhook(data: Any, phone_number_id: str = "") -> list[InboundMessage]:
             if phone_number_id and number != phone_number_id:
                 continue
             names = _names(value.get("contacts"))
-            found += [_message(m, names) for m in _objects(value.get("messages"), "messages")]
-            found += [_status(s) for s in _objects(value.get("statuses"), "statuses")]
+            for message in _objects(value.get("messages"), "messages"):
+                found += _kept(partial(_message, message, names), "message")
+            for status in _objects(value.get("statuses"), "statuses"):
+                found += _kept(partial(_status, status), "status")
     return found
+
+
+def _kept(parse: Callable[[], InboundMessage], what: str) -> list[InboundMessage]:
+    """One item of a batch, or none if it is malformed: refusing the whole batch would make
+    Meta retry it for days and keep the good messages in it from us."""
+    try:
+        return [parse()]
+    except PayloadError as error:
+        log.warning("whatsapp_item_skipped", item=what, reason=str(error))
+        return []
 
 
 def _objects(value: Any, where: str) -> list[dict[str, Any]]:
@@ -97,7 +113,9 @@ def _content(message: dict[str, Any]) -> tuple[InboundKind, str, str]:
     if kind == "interactive":
         reply = body.get(str(body.get("type")))  # button_reply or list_reply
         reply_id = reply.get("id") if isinstance(reply, dict) else None
-        return InboundKind.BUTTON, "", _string(reply_id, "interactive reply id")
+        if not isinstance(reply_id, str) or not reply_id:
+            return InboundKind.UNSUPPORTED, "", ""  # e.g. a WhatsApp Flows answer
+        return InboundKind.BUTTON, "", reply_id
     if kind == "button":  # a template's quick-reply button
         payload = body.get("payload") or body.get("text")
         return InboundKind.BUTTON, "", _string(payload, "button.payload")

@@ -14,6 +14,7 @@ INTERACTIVE_BODY_LIMIT = 1024
 BUTTONS_LIMIT, BUTTON_TITLE_LIMIT = 3, 20
 ROWS_LIMIT, ROW_TITLE_LIMIT, ROW_DESCRIPTION_LIMIT = 10, 24, 72
 LIST_BUTTON_LIMIT = 20
+TEMPLATE_PARAMETER_LIMIT = 900  # leaves the template's own wording room within 1,024
 WORDS = {
     "choose": {"de": "Auswählen", "en": "Choose"},
     "pick": {"de": "Bitte wählen Sie:", "en": "Please choose:"},
@@ -41,8 +42,10 @@ def render(reply: Reply, language: str = "de") -> list[dict[str, Any]]:
 
 
 def template(name: str, language: str, text: str) -> dict[str, Any]:
-    """An approved template whose body has one parameter: our text (outside the 24 hours)."""
-    parameter = shorten(" ".join(text.split()), 1024)
+    """An approved template whose body has one parameter: our text (outside the 24 hours).
+    Meta takes no line breaks in a parameter, and 1,024 characters for the whole body,
+    the template's own words included."""
+    parameter = shorten(" ".join(text.split()), TEMPLATE_PARAMETER_LIMIT)
     return {
         "type": "template",
         "template": {

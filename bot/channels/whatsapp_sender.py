@@ -70,9 +70,24 @@ class WhatsAppSender:
         language = reply.language or "de"
         if not await self._window.is_open(chat_id):
             return await self.send_template(chat_id, reply.text, language)
-        sent = ""
+        sent, text_sent = "", False
         for message in render(reply, language):
-            sent = await self._send_within_window(chat_id, message, reply, language)
+            try:
+                sent = await self._send(chat_id, message)
+            except _WindowClosedError:
+                # Meta's clock says the window has closed (ours was a few seconds off): the
+                # template says it all, once, and no free-form message follows.
+                await self._window.close(chat_id)
+                return await self.send_template(chat_id, reply.text, language)
+            except _UnsupportedTypeError:
+                if message["type"] == "text":
+                    raise DeliveryError(
+                        "WhatsApp does not take this text", permanent=True
+                    ) from None
+                # Buttons or a list this customer's app cannot show: the options as lines
+                # (typed back, they are understood like any question), once.
+                return await self._send(chat_id, render(_as_lines(reply, text_sent))[0])
+            text_sent = text_sent or message["type"] == "text"
         return sent
 
     async def send_template(self, chat_id: str, text: str, language: str) -> str:
@@ -84,6 +99,7 @@ class WhatsAppSender:
         """Meta reported a sent message as failed: the fallback that can still reach the
         customer (the template when the window had closed); empty if none helps."""
         if RE_ENGAGEMENT in codes:
+            await self._window.close(chat_id)
             return await self.send_template(chat_id, text, language)
         return ""
 
@@ -93,20 +109,6 @@ class WhatsAppSender:
             await self._client.mark_read(callback_id)
         except GraphApiError as error:
             log.info("whatsapp_mark_read_failed", code=error.code)
-
-    async def _send_within_window(
-        self, chat_id: str, message: dict[str, Any], reply: Reply, language: str
-    ) -> str:
-        try:
-            return await self._send(chat_id, message)
-        except _WindowClosedError:
-            # Meta's clock says the window has closed (ours was a few seconds off).
-            return await self.send_template(chat_id, reply.text, language)
-        except _UnsupportedTypeError:
-            if message["type"] == "text":
-                raise DeliveryError("WhatsApp does not take this message", permanent=True) from None
-            # Buttons or a list the customer's app cannot show: the words alone.
-            return await self._send(chat_id, render(Reply(reply.text))[0])
 
     async def _send(self, chat_id: str, message: dict[str, Any]) -> str:
         await self._pacer.wait_turn(
@@ -121,6 +123,12 @@ class WhatsAppSender:
             return await self._client.send({"to": chat_id, **message})
         except GraphApiError as error:
             raise _delivery_error(error) from None
+
+
+def _as_lines(reply: Reply, text_sent: bool) -> Reply:
+    """The reply's options as numbered lines under its text (left out if already sent)."""
+    options = "\n".join(f"{n}. {button.title}" for n, button in enumerate(reply.buttons, 1))
+    return Reply(options if text_sent else f"{reply.text}\n\n{options}", language=reply.language)
 
 
 class _WindowClosedError(DeliveryError):

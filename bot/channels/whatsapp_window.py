@@ -40,6 +40,10 @@ class CustomerWindow:
         if at + WINDOW_SECONDS > self._clock():
             await self._opened(keys=[self._keys.whatsapp_window(wa_id)], args=[at, WINDOW_SECONDS])
 
+    async def close(self, wa_id: str) -> None:
+        """Meta says the window has closed: believe it until the customer writes again."""
+        await self._redis.delete(self._keys.whatsapp_window(wa_id))
+
     async def closes_at(self, wa_id: str) -> float | None:
         """When free-form messages stop being allowed (None: closed already)."""
         last = await self._redis.get(self._keys.whatsapp_window(wa_id))

@@ -55,12 +55,20 @@ async def test_the_simulator_exists_only_in_development(dead_rasa_settings: Sett
         assert (await client.post("/dev/telegram-api/bot1:x/getMe")).status == 404
 
 
-def test_production_refuses_to_start_without_a_webhook_secret(settings: Settings) -> None:
+def test_production_refuses_to_start_telegram_without_a_webhook_secret(
+    settings: Settings,
+) -> None:
     production = settings.model_copy(
-        update={"environment": "production", "telegram_secret_token": SecretStr("")}
+        update={
+            "environment": "production",
+            "telegram_token": SecretStr("123:real"),
+            "telegram_secret_token": SecretStr(""),
+        }
     )
     with pytest.raises(RuntimeError, match="SECRET_TOKEN"):
         create_app(production)
+    without_telegram = production.model_copy(update={"telegram_token": SecretStr("")})
+    create_app(without_telegram)  # a WhatsApp-only deployment needs no Telegram secret
 
 
 async def test_set_webhook_registers_url_and_secret_with_telegram() -> None:
