@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.conversations import ConversationState, Delivered, Understanding, advances
 from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.storage.database import SessionFactory
-from bot.storage.models import ChannelIdentity, Contact, Conversation, Message, utcnow
+from bot.storage.models import ChannelIdentity, Contact, Conversation, Message, as_utc, utcnow
 
 
 class SqlConversationStore:
@@ -44,7 +46,13 @@ class SqlConversationStore:
                     contact_id=contact.id, channel=message.channel.value, chat_id=message.chat_id
                 )
                 session.add(conversation)
-            conversation.last_message_at = utcnow()
+            if message.kind is not InboundKind.REACTION:
+                # When the customer wrote, by the channel's clock (it opens WhatsApp's reply
+                # window); a late redelivery of an older message does not move it back.
+                wrote = _written_at(message)
+                last = conversation.last_message_at
+                if last is None or as_utc(last) < wrote:
+                    conversation.last_message_at = wrote
             await session.flush()
             return ConversationState(
                 conversation_id=conversation.id,
@@ -160,3 +168,7 @@ class SqlConversationStore:
             contact = await self._known_contact(session, message)
             if contact is not None:
                 contact.blocked_bot = True
+
+
+def _written_at(message: InboundMessage) -> datetime:
+    return datetime.fromtimestamp(message.received_at, UTC) if message.received_at else utcnow()
