@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.conversations import ConversationState, Delivered, Understanding, advances
-from bot.messages import Channel, InboundMessage, Reply
+from bot.messages import Channel, InboundKind, InboundMessage, Reply
 
 
 @dataclass
@@ -54,7 +54,9 @@ class MemoryConversationStore:
                 state.conversation_id,
                 "in",
                 message.message_id,
-                message.text or message.payload,
+                message.text
+                if message.kind in (InboundKind.MEDIA, InboundKind.REACTION)
+                else message.text or message.payload,
                 understanding.intent,
             )
         )

@@ -95,13 +95,15 @@ class SqlConversationStore:
     ) -> None:
         """Add the customer's message to the transcript (idempotent per message id)."""
         is_media = message.kind is InboundKind.MEDIA
+        # A button's words are its payload; media and reactions carry a reference there.
+        own_words = message.kind in (InboundKind.MEDIA, InboundKind.REACTION)
         await self._add_once(
             Message(
                 conversation_id=state.conversation_id,
                 direction="in",
                 channel_message_id=message.message_id,
                 kind=message.kind.value,
-                text=message.text if is_media else message.text or message.payload,
+                text=message.text if own_words else message.text or message.payload,
                 intent=understanding.intent,
                 confidence=understanding.confidence,
                 media=message.payload if is_media else "",

@@ -31,6 +31,9 @@ from tests.graph_standin import (
     STANDIN_VERIFY_TOKEN,
     GraphState,
     SentMessage,
+    customer_message_body,
+    first_message,
+    post_signed,
     serve_graph,
 )
 
@@ -245,6 +248,38 @@ async def test_a_message_meta_reports_failed_for_the_window_goes_again_as_the_te
     again = (await rig.answers(STRANGER, 4))[-1]
     # The same words, on one line: Meta takes no line breaks in a template parameter.
     assert (again.type, again.text) == ("template", " ".join(failed.text.split()))
+    assert rig.graph.violations == []
+
+
+async def test_a_photo_is_kept_and_the_agent_opens_it(rig: WhatsAppRig) -> None:
+    photo = b"\xff\xd8\xff\xe0 a JPEG of a broken crate"
+    rig.graph.add_media("MEDIA-7", photo, "image/jpeg")
+    body = customer_message_body(HOLZMANN)
+    message = first_message(body)
+    del message["text"]
+    message |= {"type": "image", "image": {"id": "MEDIA-7", "mime_type": "image/jpeg"}}
+    rig.graph.customer_wrote(HOLZMANN)
+    assert await post_signed(rig.stack.http, rig.webhook, body, STANDIN_APP_SECRET) == 200
+    noted = (await rig.answers(HOLZMANN, 2))[-1]
+    assert noted.text == text("media_received", "de")
+    rig.graph.media.clear()  # Meta's link expires; ours was kept when the photo came
+    await rig.customer_says(HOLZMANN, "Mitarbeiter bitte")
+    await rig.answers(HOLZMANN, 3)
+    [handoff] = await rig.stack.queued_handoffs()
+    agent = await agent_session(rig)
+    try:
+        queue = await (await agent.get("/agent")).text()
+        csrf = CSRF.search(queue)
+        assert csrf is not None
+        path = f"/agent/handoffs/{handoff.id}"
+        page = await (await agent.post(f"{path}/claim", data={"csrf": csrf[1]})).text()
+        link = re.search(rf'href="({path}/media/\d+)"', page)
+        assert link is not None
+        opened = await agent.get(link[1])
+        assert (opened.status, opened.content_type) == (200, "image/jpeg")
+        assert await opened.read() == photo
+    finally:
+        await agent.close()
     assert rig.graph.violations == []
 
 

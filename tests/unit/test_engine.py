@@ -292,3 +292,15 @@ async def test_a_photo_with_a_caption_is_answered_by_its_caption(harness: Harnes
         message("Was kostet der Versand?", kind=InboundKind.MEDIA, payload="photo:F2")
     )
     assert harness.sender.texts[-1] == "*Versand* 6,90 €"
+
+
+async def test_a_reaction_is_kept_but_not_answered(harness: Harness) -> None:
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    sent = len(harness.sender.sent)
+    await harness.engine.handle(message("👍", kind=InboundKind.REACTION, payload="wamid.ours"))
+    await harness.engine.handle(message("", kind=InboundKind.REACTION, payload="wamid.ours"))
+    assert len(harness.sender.sent) == sent
+    assert [line.text for line in harness.store.transcript if line.direction == "in"][-2:] == [
+        "👍",
+        "",  # taken back
+    ]
