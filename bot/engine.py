@@ -22,7 +22,7 @@ from bot.senders import Sender, deliver_with_retry
 from bot.verification_memory import RedisVerificationMemory
 from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
 from crm_bridge.business_hours import BusinessHours
-from crm_bridge.crm import CrmEventsOfMessage, CrmOutbox, NoCrm, customer_wrote
+from crm_bridge.crm import CrmEventsOfMessage, CrmOutbox, NoCrm, customer_words, customer_wrote
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from crm_bridge.media import KeepsMedia, MediaUnavailableError
 from faq.ports import FaqRepository
@@ -137,7 +137,7 @@ class Engine:
                     customer_wrote(
                         with_people,
                         f"{message.channel.value}:{message.message_id}",
-                        _as_text(message),
+                        customer_words(message),
                         self._config.clock(),
                     )
                 )
@@ -298,18 +298,6 @@ def _cancels(message: InboundMessage, with_people: Handoff | None) -> bool:
 def _in(language: str, reply: Reply) -> Reply:
     """The reply marked with the conversation's language (channels add words of their own)."""
     return reply if reply.language else replace(reply, language=language)
-
-
-def _as_text(message: InboundMessage) -> str:
-    """A customer's message as a CRM shows it."""
-    if message.kind is InboundKind.TEXT:
-        return message.text
-    if message.kind is InboundKind.BUTTON:
-        return f"[button: {message.payload}]"
-    media = split_media(message.payload) if message.kind is InboundKind.MEDIA else None
-    if media is not None:  # the file itself stays with us; agents open it in the console
-        return f"[{media[0].value}] {message.text}".strip()
-    return f"[{message.kind.value}]"  # a shared phone number stays in our database
 
 
 def _digest(reply: Reply) -> str:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from bot.messages import InboundKind, InboundMessage, split_media
 from crm_bridge.context_packet import ContextPacket
 from crm_bridge.handoff import Handoff
 
@@ -61,6 +62,18 @@ def customer_wrote(handoff: Handoff, message_key: str, text: str, at: float) -> 
     return CrmEvent(
         CrmEventKind.CUSTOMER_WROTE, handoff.id, f"message:{message_key}", text=text, at=at
     )
+
+
+def customer_words(message: InboundMessage) -> str:
+    """A customer's message as a CRM shows it."""
+    if message.kind is InboundKind.TEXT:
+        return message.text
+    if message.kind is InboundKind.BUTTON:
+        return f"[button: {message.payload}]"
+    media = split_media(message.payload) if message.kind is InboundKind.MEDIA else None
+    if media is not None:  # the file itself stays with us; agents open it in the console
+        return f"[{media[0].value}] {message.text}".strip()
+    return f"[{message.kind.value}]"  # a shared phone number stays in our database
 
 
 def closed(handoff: Handoff, how: str, at: float) -> CrmEvent:
