@@ -17,7 +17,13 @@ from aiohttp import web
 from bot.errors import DeliveryError
 from bot.messages import Channel, split_media
 from bot.web.auth import Role, StaffUser, UserStore, require_role
-from bot.web.templates import local_time, render, request_language, translate
+from bot.web.templates import (
+    BUSINESS_TIMEZONE,
+    local_time,
+    render,
+    request_language,
+    translate,
+)
 from crm_bridge.agent_actions import AgentActions, ConversationGoneError, NoSenderError
 from crm_bridge.context_packet import ContextPacket, ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
@@ -216,7 +222,11 @@ def reply_window(packet: ContextPacket, now: datetime, language: str) -> str:
         return translate("window.closed", language)
     minutes = int(left.total_seconds() // 60)
     return translate(
-        "window.open", language, hours=minutes // 60, minutes=minutes % 60, until=local_time(closes)
+        "window.open",
+        language,
+        hours=minutes // 60,
+        minutes=minutes % 60,
+        until=f"{closes.astimezone(BUSINESS_TIMEZONE):%d.%m.} {local_time(closes)}",
     )
 
 

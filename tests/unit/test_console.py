@@ -327,7 +327,10 @@ def test_the_whatsapp_window_says_how_long_a_free_reply_can_go() -> None:
         return ContextPacket(handoff, info, [], None, [])
 
     later = wrote + timedelta(hours=21, minutes=30)
-    assert reply_window(packet("whatsapp"), later, "de") == "noch 2 h 30 min offen (bis 10:00 Uhr)"
+    assert (
+        reply_window(packet("whatsapp"), later, "de")
+        == "noch 2 h 30 min offen (bis 24.11. 10:00 Uhr)"
+    )
     closed = reply_window(packet("whatsapp"), wrote + timedelta(hours=25), "en")
     assert closed.startswith("closed")
     assert reply_window(packet("telegram"), later, "de") == ""
