@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import commands
+from bot.faq_cli import faq_app
 from bot.logging import configure_logging
 from bot.settings import Settings
 from bot.web.auth import Role
@@ -32,6 +33,7 @@ seed_app = typer.Typer(help="Load demo data.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
+app.add_typer(faq_app, name="faq")
 console = Console()
 EVALUATION_REPORT = Path("var/nlu-evaluation.json")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from faq.model import FaqEntryData
+from faq.model import FaqEntryData, ImportSummary
 
 
 class MemoryFaqRepository:
@@ -28,3 +28,16 @@ class MemoryFaqRepository:
     async def upsert(self, entry: FaqEntryData) -> None:
         """Create or replace the entry with the same slug and language."""
         self._entries[(entry.slug, entry.language)] = entry
+
+    async def write_all(
+        self, entries: Sequence[FaqEntryData], *, replace: bool = False
+    ) -> ImportSummary:
+        """Create or replace these entries; with `replace`, drop the others."""
+        wanted = {(entry.slug, entry.language): entry for entry in entries}
+        added = sum(key not in self._entries for key in wanted)
+        unchanged = sum(self._entries.get(key) == entry for key, entry in wanted.items())
+        removed = sum(key not in wanted for key in self._entries) if replace else 0
+        if replace:
+            self._entries = {}
+        self._entries.update(wanted)
+        return ImportSummary(added, len(wanted) - added - unchanged, removed, unchanged)

@@ -15,3 +15,13 @@ class FaqEntryData:
     question: str
     answer: str
     examples: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What an import did, counted in entries (a topic in one language)."""
+
+    added: int
+    changed: int
+    removed: int
+    unchanged: int

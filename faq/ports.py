@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from faq.model import FaqEntryData
+from faq.model import FaqEntryData, ImportSummary
 
 
 class FaqRepository(Protocol):
@@ -25,4 +25,11 @@ class FaqRepository(Protocol):
 
     async def upsert(self, entry: FaqEntryData) -> None:
         """Create or replace the entry with the same slug and language."""
+        ...
+
+    async def write_all(
+        self, entries: Sequence[FaqEntryData], *, replace: bool = False
+    ) -> ImportSummary:
+        """Create or replace these entries in one go (all or nothing); with `replace`, delete
+        every entry the list does not have."""
         ...

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.storage.database import SessionFactory
 from bot.storage.models import FaqEntry
-from faq.model import FaqEntryData
+from faq.model import FaqEntryData, ImportSummary
 
 
 def _to_data(row: FaqEntry) -> FaqEntryData:
@@ -64,3 +64,37 @@ class SqlFaqRepository:
             row.question = entry.question
             row.answer = entry.answer
             row.examples = list(entry.examples)
+
+    async def write_all(
+        self, entries: Sequence[FaqEntryData], *, replace: bool = False
+    ) -> ImportSummary:
+        """One transaction for the whole import."""
+        added = changed = unchanged = removed = 0
+        wanted = {(entry.slug, entry.language): entry for entry in entries}
+        async with self._sessions.begin() as session:
+            rows = {
+                (row.slug, row.language): row for row in await session.scalars(select(FaqEntry))
+            }
+            for key, entry in wanted.items():
+                row = rows.get(key)
+                if row is not None and _to_data(row) == entry:
+                    unchanged += 1
+                    continue
+                if row is None:
+                    row = FaqEntry(slug=entry.slug, language=entry.language)
+                    session.add(row)
+                    added += 1
+                else:
+                    changed += 1
+                row.category, row.question, row.answer = (
+                    entry.category,
+                    entry.question,
+                    entry.answer,
+                )
+                row.examples = list(entry.examples)
+            if replace:
+                for key, row in rows.items():
+                    if key not in wanted:
+                        await session.delete(row)
+                        removed += 1
+        return ImportSummary(added, changed, removed, unchanged)

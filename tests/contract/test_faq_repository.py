@@ -104,3 +104,25 @@ async def test_seeding_keeps_edited_entries_unless_told_to_replace() -> None:
     assert (await repository.get("shipping_costs", "de")) == edited
     assert await seed_faq(repository, replace=True) == 40
     assert (await repository.get("shipping_costs", "de")) != edited
+
+
+async def test_an_import_adds_changes_and_keeps_and_counts_each(repository: FaqRepository) -> None:
+    await repository.upsert(OPENING_DE)
+    await repository.upsert(_entry("returns", "de"))
+    edited = replace(OPENING_DE, answer="Mo–Fr 7–18 Uhr")
+    summary = await repository.write_all(
+        [edited, _entry("returns", "de"), _entry("newsletter", "en")]
+    )
+    assert (summary.added, summary.changed, summary.unchanged, summary.removed) == (1, 1, 1, 0)
+    assert await repository.get("opening_hours", "de") == edited
+    assert await repository.slugs() == {"opening_hours", "returns", "newsletter"}
+
+
+async def test_an_import_that_replaces_removes_what_the_file_does_not_have(
+    repository: FaqRepository,
+) -> None:
+    await repository.upsert(OPENING_DE)
+    await repository.upsert(_entry("returns", "de"))
+    summary = await repository.write_all([OPENING_DE], replace=True)
+    assert (summary.added, summary.changed, summary.unchanged, summary.removed) == (0, 0, 1, 1)
+    assert await repository.all_entries() == [OPENING_DE]
