@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.messages import Channel, InboundMessage, Reply
+from bot.messages import Channel, InboundKind, InboundMessage, Reply
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,16 @@ class Understanding:
 
     intent: str | None = None
     confidence: float | None = None
+
+
+def transcript_words(message: InboundMessage) -> tuple[str, str]:
+    """What a customer's message says in the transcript, and its media reference: a button's
+    words are its payload, while media and reactions carry a reference there."""
+    if message.kind is InboundKind.MEDIA:
+        return message.text, message.payload
+    if message.kind is InboundKind.REACTION:
+        return message.text, ""
+    return message.text or message.payload, ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,14 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.conversations import ConversationState, Delivered, Understanding, advances
-from bot.messages import Channel, InboundKind, InboundMessage, Reply
+from bot.conversations import (
+    ConversationState,
+    Delivered,
+    Understanding,
+    advances,
+    transcript_words,
+)
+from bot.messages import Channel, InboundMessage, Reply
 
 
 @dataclass
@@ -54,9 +60,7 @@ class MemoryConversationStore:
                 state.conversation_id,
                 "in",
                 message.message_id,
-                message.text
-                if message.kind in (InboundKind.MEDIA, InboundKind.REACTION)
-                else message.text or message.payload,
+                transcript_words(message)[0],
                 understanding.intent,
             )
         )

@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversations import ConversationState, Delivered, Understanding, advances
+from bot.conversations import (
+    ConversationState,
+    Delivered,
+    Understanding,
+    advances,
+    transcript_words,
+)
 from bot.messages import Channel, InboundKind, InboundMessage, Reply
 from bot.storage.database import SessionFactory
 from bot.storage.models import ChannelIdentity, Contact, Conversation, Message, as_utc, utcnow
@@ -94,19 +100,17 @@ class SqlConversationStore:
         self, state: ConversationState, message: InboundMessage, understanding: Understanding
     ) -> None:
         """Add the customer's message to the transcript (idempotent per message id)."""
-        is_media = message.kind is InboundKind.MEDIA
-        # A button's words are its payload; media and reactions carry a reference there.
-        own_words = message.kind in (InboundKind.MEDIA, InboundKind.REACTION)
+        words, media = transcript_words(message)
         await self._add_once(
             Message(
                 conversation_id=state.conversation_id,
                 direction="in",
                 channel_message_id=message.message_id,
                 kind=message.kind.value,
-                text=message.text if own_words else message.text or message.payload,
+                text=words,
                 intent=understanding.intent,
                 confidence=understanding.confidence,
-                media=message.payload if is_media else "",
+                media=media,
             )
         )
 
