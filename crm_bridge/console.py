@@ -72,7 +72,8 @@ def setup_console(app: web.Application) -> None:
 async def queue_page(request: web.Request) -> web.StreamResponse:
     """Waiting customers, best served first, and the agent's own conversations."""
     deps = request.app[CONSOLE]
-    offered = [h for h in await deps.desk.queue() if await _offered_to(request, h)]
+    agents = await deps.staff.with_role(Role.AGENT)
+    offered = [h for h in await deps.desk.queue() if await _offered_to(request, h, agents)]
     waiting = [await build_context_packet(h, deps.history, deps.orders) for h in offered]
     mine = await deps.desk.claimed_by(request["user"].username)
     own = [await build_context_packet(h, deps.history, deps.orders) for h in mine]
@@ -114,7 +115,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     handoff = await deps.desk.get(int(request.match_info["handoff_id"]))
     if handoff is None or handoff.state is not HandoffState.QUEUED:
         raise web.HTTPSeeOther("/agent?taken=1")
-    if not await _offered_to(request, handoff):
+    if not await _offered_to(request, handoff, await deps.staff.with_role(Role.AGENT)):
         raise web.HTTPNotFound(text="reserved for the customer's account manager")
     if not await deps.desk.claim(handoff.id, request["user"].username):
         raise web.HTTPSeeOther("/agent?taken=1")
@@ -275,7 +276,10 @@ async def _delivering() -> AsyncIterator[None]:
 async def _handoff(deps: ConsoleDeps, request: web.Request) -> Handoff:
     handoff = await deps.desk.get(int(request.match_info["handoff_id"]))
     visible = handoff is not None and (
-        (handoff.state is HandoffState.QUEUED and await _offered_to(request, handoff))
+        (
+            handoff.state is HandoffState.QUEUED
+            and await _offered_to(request, handoff, await deps.staff.with_role(Role.AGENT))
+        )
         or (handoff.state is HandoffState.AGENT and handoff.agent == request["user"].username)
     )
     if handoff is None or not visible:
@@ -283,12 +287,11 @@ async def _handoff(deps: ConsoleDeps, request: web.Request) -> Handoff:
     return handoff
 
 
-async def _offered_to(request: web.Request, handoff: Handoff) -> bool:
+async def _offered_to(request: web.Request, handoff: Handoff, agents: list[StaffUser]) -> bool:
     """Whether this agent may see and take a waiting customer now: only in a language the
-    agent serves (unless no agent serves it), and a key account goes to its account manager
-    first, to everyone else after `key_account_minutes`."""
+    agent serves (unless none of `agents` serves it), and a key account goes to its account
+    manager first, to everyone else after `key_account_minutes`."""
     deps = request.app[CONSOLE]
-    agents = await deps.staff.with_role(Role.AGENT)
     if not routed_to(request["user"], handoff.request.language, agents):
         return False
     waited = deps.clock() - handoff.requested_at
