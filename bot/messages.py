@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
+
+# WhatsApp's customer service window: a business may write freely this long after the
+# customer's last message, later only with an approved template.
+WHATSAPP_REPLY_WINDOW = timedelta(hours=24)
 
 
 class Channel(StrEnum):

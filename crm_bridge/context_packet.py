@@ -5,14 +5,13 @@ summary line on top, so that the customer never has to repeat themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
+from bot.messages import WHATSAPP_REPLY_WINDOW
 from crm_bridge.handoff import Handoff
 from orders.model import Customer, Order
 from orders.ports import OrderProvider, OrderSystemUnavailableError
-
-REPLY_WINDOW = timedelta(hours=24)  # WhatsApp's customer service window
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +85,7 @@ class ContextPacket:
         last = self.conversation.last_customer_message_at
         if self.conversation.channel != "whatsapp" or last is None:
             return None
-        return last + REPLY_WINDOW
+        return last + WHATSAPP_REPLY_WINDOW
 
     @property
     def who(self) -> str:

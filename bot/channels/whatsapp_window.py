@@ -10,8 +10,9 @@ from collections.abc import Callable
 import redis.asyncio as aioredis
 
 from bot.keys import Keys
+from bot.messages import WHATSAPP_REPLY_WINDOW
 
-WINDOW_SECONDS = 24 * 3600
+WINDOW_SECONDS = int(WHATSAPP_REPLY_WINDOW.total_seconds())
 # Move the window only forward (a redelivered old message must not shorten it), and let the
 # key vanish when the window closes.
 _OPENED = """
