@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -124,7 +125,7 @@ class Settings(BaseSettings):
                 "CRM_WEBHOOK_URL": self.crm_webhook_url,
                 "CRM_WEBHOOK_SECRET": self.crm_webhook_secret.get_secret_value(),
             }
-        return [f"SERVICEBOT_{name} is not set" for name, value in needed.items() if not value]
+        return _unset(needed)
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -139,7 +140,7 @@ class Settings(BaseSettings):
             "WHATSAPP_APP_SECRET": self.whatsapp_app_secret.get_secret_value(),
             "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token.get_secret_value(),
         }
-        return [f"SERVICEBOT_{name} is not set" for name, value in needed.items() if not value]
+        return _unset(needed)
 
     @property
     def is_development(self) -> bool:
@@ -170,3 +171,8 @@ class Settings(BaseSettings):
     def effective_public_url(self) -> str:
         """Base URL under which the webhook is reachable."""
         return self.public_url or f"http://{self.http_host}:{self.http_port}"
+
+
+def _unset(needed: Mapping[str, object]) -> list[str]:
+    """A problem line for every needed setting (named without its prefix) that is empty."""
+    return [f"SERVICEBOT_{name} is not set" for name, value in needed.items() if not value]
