@@ -35,7 +35,7 @@ from bot.engine import Engine, EngineConfig
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel
-from bot.nlu_data import training_yaml_from
+from bot.nlu_data import TrainingSets, training_yaml_from
 from bot.senders import ReplySender, Sender
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
@@ -144,15 +144,20 @@ def message_reader(
     nlu: Nlu,
     faq: FaqRepository,
     model_name: Callable[[], Awaitable[str | None]],
+    training_sets: TrainingSets,
 ) -> MessageReader:
     """The decision policy as the live bot and `nlu predict` use it: the configured
     thresholds and the vote of the served model's training examples."""
     thresholds = Thresholds(
         settings.nlu_confidence_threshold, settings.nlu_margin, settings.nlu_example_weight
     )
-    return MessageReader(
-        nlu, SecondOpinion(lambda: training_yaml_from(faq), model_name), thresholds
-    )
+
+    async def served_training_data(model: str | None) -> str:
+        # A model trained before its data was recorded: the live FAQ is the best guess.
+        recorded = await training_sets.get(model) if model else None
+        return recorded if recorded is not None else await training_yaml_from(faq)
+
+    return MessageReader(nlu, SecondOpinion(served_training_data, model_name), thresholds)
 
 
 async def _database_ready(db: AsyncEngine) -> bool:
@@ -297,7 +302,9 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
         outbox = crm_outbox(settings, res.redis, res.keys)
         engine = Engine(
             store=store,
-            reader=message_reader(settings, res.nlu, res.faq, res.rasa.model_name),
+            reader=message_reader(
+                settings, res.nlu, res.faq, res.rasa.model_name, TrainingSets(res.sessions)
+            ),
             faq=res.faq,
             orders=orders,
             handoffs=SqlHandoffDesk(res.sessions),

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import aiohttp
 
 from bot.app import build_worker, message_reader
-from bot.nlu_data import training_yaml_from
+from bot.nlu_data import TrainingSets, training_yaml_from
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
@@ -26,6 +26,7 @@ from nlu.decision import Decision
 from nlu.evaluation.metrics import Outcome, load_labelled, summarise
 from nlu.language import LanguageDetector
 from nlu.rasa_client import RasaNlu
+from nlu.trainer import model_path
 from orders.demo_data import load_customers, load_orders
 from orders.sql_provider import SqlOrderProvider
 
@@ -54,10 +55,14 @@ async def seed_demo(settings: Settings, *, replace: bool = False) -> tuple[int, 
 
 
 async def training_yaml(settings: Settings) -> str:
-    """Rasa training data from the base intents and the FAQ entries in the database."""
+    """Rasa training data from the base intents and the FAQ entries in the database,
+    recorded under the name of the model it makes (for the example vote)."""
     db = create_engine(settings.effective_database_url)
     try:
-        return await training_yaml_from(SqlFaqRepository(session_factory(db)))
+        sessions = session_factory(db)
+        data = await training_yaml_from(SqlFaqRepository(sessions))
+        await TrainingSets(sessions).save(model_path(data, settings.model_dir).name, data)
+        return data
     finally:
         await db.dispose()
 
@@ -79,11 +84,12 @@ async def decisions(
     database and the configured thresholds."""
     db = create_engine(settings.effective_database_url)
     try:
-        faq = SqlFaqRepository(session_factory(db))
+        sessions = session_factory(db)
+        faq = SqlFaqRepository(sessions)
         slugs = await faq.slugs()
         async with aiohttp.ClientSession() as http:
             nlu = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
-            reader = message_reader(settings, nlu, faq, nlu.model_name)
+            reader = message_reader(settings, nlu, faq, nlu.model_name, TrainingSets(sessions))
             for text in texts:
                 yield text, (await reader.read(text, slugs)).decision
     finally:

@@ -89,3 +89,8 @@ class Keys:
     def login_failures(self, name: str) -> str:
         """Failed logins in the current window for one username or client ("user:…", "ip:…")."""
         return f"{self.prefix}:login-failures:{name}"
+
+    @property
+    def faq_publisher_lease(self) -> str:
+        """Held by the one web process that publishes FAQ revisions (expires if it dies)."""
+        return f"{self.prefix}:faq:publisher"

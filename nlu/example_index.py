@@ -75,7 +75,7 @@ class SecondOpinion:
 
     def __init__(
         self,
-        training_yaml: Callable[[], Awaitable[str]],
+        training_yaml: Callable[[str | None], Awaitable[str]],
         model_name: Callable[[], Awaitable[str | None]],
     ) -> None:
         self._training_yaml = training_yaml
@@ -87,6 +87,6 @@ class SecondOpinion:
         """How the nearest training examples split between intents."""
         model = await self._model_name()
         if self._index is None or model != self._built_for:
-            examples = examples_from_training_yaml(await self._training_yaml())
+            examples = examples_from_training_yaml(await self._training_yaml(model))
             self._index, self._built_for = ExampleIndex(examples), model
         return self._index.shares(text)

@@ -39,17 +39,18 @@ class RasaNlu:
 
     async def ready(self) -> bool:
         """A model is loaded (GET /status answers with a model file)."""
-        return await self._status_model() is not None
+        return await self.served_model() is not None
 
     async def model_name(self) -> str | None:
         """The loaded model's file name, asked at most every few seconds."""
         now = time.monotonic()
         if now - self._model_checked_at > MODEL_RECHECK_SECONDS:
-            self._model = await self._status_model()
+            self._model = await self.served_model()
             self._model_checked_at = now
         return self._model
 
-    async def _status_model(self) -> str | None:
+    async def served_model(self) -> str | None:
+        """The loaded model's file name, asked now (None while none answers)."""
         try:
             async with self._session.get(
                 f"{self._base_url}/status", timeout=aiohttp.ClientTimeout(total=3)

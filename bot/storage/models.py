@@ -252,3 +252,63 @@ class NoteRecord(Base):
     author: Mapped[str] = mapped_column(String(100))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaqRevisionRecord(Base):
+    """One numbered version of an FAQ topic, all its languages (faq/editorial.py)."""
+
+    __tablename__ = "faq_revisions"
+    __table_args__ = (UniqueConstraint("slug", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)  # faq.editorial.TopicContent
+    author: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    published_by: Mapped[str] = mapped_column(String(64), default="")  # who asked to publish
+
+
+class FaqPublicationRecord(Base):
+    """One background retrain that takes revisions live (faq/publisher.py)."""
+
+    __tablename__ = "faq_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(100), default="")
+    percent: Mapped[float] = mapped_column(default=0.0)
+    revision_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(100), default="")
+    error: Mapped[str] = mapped_column(String(2000), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NluTrainingSetRecord(Base):
+    """The training data each model was trained on, named like the model: what the served
+    model knows, for the example vote (nlu/example_index.py) on any machine."""
+
+    __tablename__ = "nlu_training_sets"
+
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    training_yaml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditRecord(Base):
+    """Who changed what, when (bot/audit.py): staff actions on the knowledge base and data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str] = mapped_column(String(128))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

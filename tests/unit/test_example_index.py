@@ -54,8 +54,8 @@ async def test_the_index_is_rebuilt_when_a_new_model_is_served() -> None:
     builds: list[str] = []
     model = {"name": "nlu-a"}
 
-    async def training_yaml() -> str:
-        builds.append(model["name"])
+    async def training_yaml(served: str | None) -> str:
+        builds.append(str(served))
         return build_training_yaml(EXAMPLES)
 
     async def model_name() -> str | None:
