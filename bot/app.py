@@ -32,6 +32,7 @@ from bot.delivery_status import DeliveryStatuses
 from bot.devtools.simulator import Simulator, add_simulator_routes
 from bot.devtools.telegram_standin import StandinState, create_standin_app
 from bot.engine import Engine, EngineConfig
+from bot.faq_wiring import faq_admin
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel
@@ -56,6 +57,9 @@ from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.business_hours import BusinessHours, parse_weekly
 from crm_bridge.console import CONSOLE, ConsoleDeps, setup_console
 from crm_bridge.media import MediaSource
+from faq.admin_service import FAQ_ADMIN
+from faq.admin_web import setup_admin
+from faq.api import setup_api
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -219,6 +223,10 @@ def create_app(settings: Settings) -> web.Application:
                     staff=UserStore(res.sessions),
                     key_account_minutes=settings.key_account_first_minutes,
                 )
+                reader = message_reader(
+                    settings, res.nlu, res.faq, res.rasa.model_name, TrainingSets(res.sessions)
+                )
+                app[FAQ_ADMIN] = await senders.enter_async_context(faq_admin(settings, res, reader))
                 yield
 
     async def telegram_webhook(request: web.Request) -> web.StreamResponse:
@@ -255,6 +263,8 @@ def create_app(settings: Settings) -> web.Application:
         secure_cookies=settings.effective_secure_cookies,
     )
     setup_console(app)
+    setup_admin(app)
+    setup_api(app)
     add_crm_webhooks(app, settings, lambda: (app[INBOUND_QUEUE], app[RESOURCES].sessions))
     if standin is not None:
         app[STANDIN] = standin

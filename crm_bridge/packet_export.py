@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.web.templates import BUSINESS_TIMEZONE, local_time, plain, translate
 from crm_bridge.context_packet import ContextPacket, TranscriptEntry
-from handlers.texts import ORDER_STATUS_NAMES
+from orders.model import ORDER_STATUS_NAMES
 
 SPEAKERS = {"in": "speaker.customer", "out": "speaker.bot", "note": "speaker.note"}
 

@@ -19,6 +19,11 @@ LANGUAGES = ("de", "en")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_QUESTION, MAX_ANSWER, MAX_EXAMPLE = 200, 4000, 300
 MIN_EXAMPLES = 2
+# Something a reader can see: not only the blanks of Python's or JavaScript's `\s` (the
+# API's JSON Schema uses the same class, so a client's validator and ours agree).
+VISIBLE = re.compile(
+    r"[^\s\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+)
 MAX_OWNER = 64
 
 
@@ -176,12 +181,14 @@ def _wording_problems(language: str, wording: Wording) -> list[Problem]:
         ("question", wording.question, MAX_QUESTION),
         ("answer", wording.answer, MAX_ANSWER),
     ):
-        if not value.strip():
+        if not VISIBLE.search(value):
             found.append(Problem(f"{language}.{name}", "required"))
         elif len(value) > limit:
             found.append(Problem(f"{language}.{name}", "too_long", {"limit": limit}))
     if len(wording.examples) < MIN_EXAMPLES:
         found.append(Problem(f"{language}.examples", "few_examples", {"minimum": MIN_EXAMPLES}))
+    if not all(VISIBLE.search(example) for example in wording.examples):
+        found.append(Problem(f"{language}.examples", "required"))
     if any(len(example) > MAX_EXAMPLE for example in wording.examples):
         found.append(Problem(f"{language}.examples", "too_long", {"limit": MAX_EXAMPLE}))
     return found

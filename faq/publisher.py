@@ -91,15 +91,22 @@ class Publisher:
         self._poll = poll_seconds
         self._idle = idle_seconds
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Look for queued revisions now instead of at the next idle check."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """End `run` at its next idle moment (a running publication is not waited for: the
+        next start publishes its revisions again)."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Publish whatever is queued, for as long as the task runs (cancel to stop)."""
+        """Publish whatever is queued until `stop`."""
         recovered = False
-        while True:
+        while not self._stopping:
             if await self._lease.acquire():
                 renewing = asyncio.create_task(self._keep_lease())
                 try:
@@ -112,6 +119,8 @@ class Publisher:
                 finally:
                     renewing.cancel()
                     await self._lease.release()
+            if self._stopping:
+                return
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._idle)
@@ -192,5 +201,3 @@ class Publisher:
 
 class PublicationError(Exception):
     """Why a publication did not go live."""
-
-

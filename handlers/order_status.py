@@ -17,8 +17,9 @@ from handlers.context import HandlerContext
 from handlers.customers import customer_of
 from handlers.payloads import MY_ORDERS, handoff_about, order_payload
 from handlers.replies import person_button
-from handlers.texts import ORDER_STATUS_NAMES, text
+from handlers.texts import text
 from orders.model import (
+    ORDER_STATUS_NAMES,
     Customer,
     Order,
     OrderStatus,

@@ -215,16 +215,6 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-# Short status names for the "my orders" buttons.
-ORDER_STATUS_NAMES: dict[str, dict[str, str]] = {
-    "received": {"de": "eingegangen", "en": "received"},
-    "picking": {"de": "in Bearbeitung", "en": "being picked"},
-    "shipped": {"de": "versendet", "en": "shipped"},
-    "delivered": {"de": "zugestellt", "en": "delivered"},
-    "backordered": {"de": "Lieferrückstand", "en": "backordered"},
-    "cancelled": {"de": "storniert", "en": "cancelled"},
-}
-
 CATEGORIES: dict[str, dict[str, str]] = {
     "contact": {"de": "Kontakt & Servicezeiten", "en": "Contact & service hours"},
     "shipping": {"de": "Versand & Lieferung", "en": "Shipping & delivery"},

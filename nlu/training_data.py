@@ -59,3 +59,9 @@ def training_hash(training_yaml: str, config: Path = CONFIG_FILE) -> str:
     digest.update(config.read_bytes())
     digest.update(training_yaml.encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+def base_intent_names(base_intents: Path = BASE_INTENTS_FILE) -> frozenset[str]:
+    """The model's own intents (greet, order_status, ...): no FAQ topic may take their names."""
+    text = base_intents.read_text(encoding="utf-8")
+    return frozenset(re.findall(r"^\s*- intent: (\w+)\s*$", text, flags=re.MULTILINE))

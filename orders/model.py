@@ -94,3 +94,14 @@ def normalise_phone(number: str) -> str:
     """Digits only with the country code (WhatsApp sends 4956170001001, we store +49...)."""
     digits = "".join(ch for ch in number if ch.isdigit())
     return digits.removeprefix("00")
+
+
+# Short status names in the customer's words (the bot's "my orders" buttons, the consoles).
+ORDER_STATUS_NAMES: dict[str, dict[str, str]] = {
+    "received": {"de": "eingegangen", "en": "received"},
+    "picking": {"de": "in Bearbeitung", "en": "being picked"},
+    "shipped": {"de": "versendet", "en": "shipped"},
+    "delivered": {"de": "zugestellt", "en": "delivered"},
+    "backordered": {"de": "Lieferrückstand", "en": "backordered"},
+    "cancelled": {"de": "storniert", "en": "cancelled"},
+}

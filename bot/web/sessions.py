@@ -27,7 +27,9 @@ SESSION_COOKIE = "sb_session"
 SESSION_TTL_SECONDS = 8 * 3600  # sliding: every request of the session renews it
 FAILURE_LIMIT = 5
 FAILURE_WINDOW_SECONDS = 15 * 60
-CONSOLE_PREFIXES = ("/agent", "/admin")
+CONSOLE_PREFIXES = ("/agent", "/admin", "/api")
+API_PREFIX = "/api"
+PUBLIC_PATHS = frozenset({"/api/openapi.json"})  # describes the API, reveals nothing
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 CSRF_HEADER = "X-CSRF-Token"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -203,12 +205,15 @@ def session_middleware(
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not is_console_path(request.path) or request.path == login_path:
+        if not is_console_path(request.path) or request.path in (login_path, *PUBLIC_PATHS):
             return await handler(request)
+        api = request.path.startswith(API_PREFIX + "/")
         found = await store.logged_in(request, users())
         if found is None:
             if request.path == logout_path:
                 return see_other(login_path)
+            if api:
+                return _api_error(401, "not_logged_in", "log in at " + login_path)
             if request.method in SAFE_METHODS:
                 return see_other(str(URL(login_path).with_query(next=str(request.rel_url))))
             text = translate("error.not_logged_in", request_language(request))
@@ -219,11 +224,20 @@ def session_middleware(
             warnings.simplefilter("ignore", web.NotAppKeyWarning)
             request["user"], request["csrf"] = user, session.csrf
         unsafe = request.method not in SAFE_METHODS
-        if unsafe and not same_token(await csrf_sent(request), session.csrf):
+        # The API takes the token from the header only: its bodies are JSON, never forms.
+        sent = request.headers.get(CSRF_HEADER, "") if api else await csrf_sent(request)
+        if unsafe and not same_token(sent, session.csrf):
+            if api:
+                return _api_error(403, "csrf", f"send the session's CSRF token as {CSRF_HEADER}")
             raise web.HTTPForbidden(text=translate("error.csrf", request_language(request)))
         return await handler(request)
 
     return guard
+
+
+def _api_error(status: int, error: str, message: str) -> web.Response:
+    """The API's JSON error shape (faq/api_models.py ErrorOut) for refusals made here."""
+    return web.json_response({"error": error, "message": message, "problems": []}, status=status)
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:

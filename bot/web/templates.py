@@ -29,6 +29,11 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone(BUSINESS_TIMEZONE).strftime("%H:%M")
 
 
+def local_datetime(moment: datetime) -> str:
+    """DD.MM.YYYY HH:MM on the office clock."""
+    return moment.astimezone(BUSINESS_TIMEZONE).strftime("%d.%m.%Y %H:%M")
+
+
 def plain(markup: str) -> str:
     """Our *bold* chat markup without the asterisks, for reading in the console."""
     return markup.replace("*", "")
@@ -45,6 +50,7 @@ def environment() -> Environment:
     )
     env.filters["local_time"] = local_time
     env.filters["plain"] = plain
+    env.filters["local_datetime"] = local_datetime
     return env
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.texts import ORDER_STATUS_NAMES
+from bot.web.admin_texts import ADMIN_TEXTS
+from orders.model import ORDER_STATUS_NAMES
 
 UI_TEXTS: dict[str, dict[str, str]] = {
     "app.skip_to_content": {"de": "Zum Inhalt springen", "en": "Skip to content"},
@@ -152,3 +153,4 @@ UI_TEXTS: dict[str, dict[str, str]] = {
     },
     "conversation.add_note": {"de": "Notiz speichern", "en": "Save note"},
 }
+UI_TEXTS.update(ADMIN_TEXTS)

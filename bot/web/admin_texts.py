@@ -1,0 +1,168 @@
+"""Texts of the FAQ admin's pages, German and English (merged into UI_TEXTS)."""
+
+from __future__ import annotations
+
+ADMIN_TEXTS: dict[str, dict[str, str]] = {
+    "admin.nav": {"de": "Verwaltung", "en": "Administration"},
+    "admin.topics": {"de": "Wissensdatenbank", "en": "Knowledge base"},
+    "admin.publications": {"de": "Veröffentlichungen", "en": "Publications"},
+    "admin.audit": {"de": "Protokoll", "en": "Audit log"},
+    "admin.new_topic": {"de": "Neues Thema", "en": "New topic"},
+    "admin.export_yaml": {"de": "Export YAML", "en": "Export YAML"},
+    "admin.export_csv": {"de": "Export CSV", "en": "Export CSV"},
+    "admin.state": {"de": "Stand", "en": "State"},
+    "admin.no_topics": {"de": "Noch keine Themen.", "en": "No topics yet."},
+    "admin.saved": {"de": "Entwurf gespeichert.", "en": "Draft saved."},
+    "admin.edit": {"de": "Bearbeiten", "en": "Edit"},
+    "admin.save_draft": {"de": "Entwurf speichern", "en": "Save draft"},
+    "admin.submit": {"de": "Zur Prüfung einreichen", "en": "Submit for review"},
+    "admin.send_back": {"de": "Zurück an die Redaktion", "en": "Send back to the editor"},
+    "admin.publish": {"de": "Version {number} veröffentlichen", "en": "Publish version {number}"},
+    "admin.show_changes": {"de": "Änderungen", "en": "Changes"},
+    "admin.rollback": {"de": "Version {number} wiederherstellen", "en": "Restore version {number}"},
+    "publication.running": {
+        "de": "Das Modell lernt gerade neue Antworten ({percent} %). Bis es fertig ist, "
+        "antwortet der Bot wie bisher.",
+        "en": "The model is learning new answers ({percent} %). Until it is done the bot "
+        "answers as before.",
+    },
+    "publication.topic_pending": {
+        "de": "Version {number} wird veröffentlicht: das Modell wird neu trainiert. Bis es "
+        "bereitsteht, antwortet der Bot mit der bisherigen Fassung.",
+        "en": "Version {number} is being published: the model is retrained. Until it is "
+        "served, the bot answers with the previous version.",
+    },
+    "publication.progress": {"de": "Fortschritt des Trainings", "en": "Training progress"},
+    "publication.requested_by": {"de": "Veranlasst von", "en": "Requested by"},
+    "publication.model": {"de": "Modell", "en": "Model"},
+    "publication.none": {"de": "Noch nichts veröffentlicht.", "en": "Nothing published yet."},
+    "publication.explain": {
+        "de": "Neue Antworten gelten erst, wenn der NLU-Server das neue Modell ausliefert; "
+        "schlägt das fehl, bleibt alles beim Alten und die Version geht zurück in die Prüfung.",
+        "en": "New answers apply only once the NLU server serves the new model; if that "
+        "fails, nothing changes and the version returns to review.",
+    },
+    "publication.training": {"de": "Training", "en": "Training"},
+    "publication.loading": {"de": "Modell wird geladen", "en": "Loading the model"},
+    "publication.live": {"de": "Live", "en": "Live"},
+    "publication.failed": {"de": "Fehlgeschlagen", "en": "Failed"},
+    "field.slug": {"de": "Kennung", "en": "Slug"},
+    "field.question": {"de": "Frage", "en": "Question"},
+    "field.category": {"de": "Kategorie", "en": "Category"},
+    "field.owner": {"de": "Verantwortlich", "en": "Owner"},
+    "field.last_reviewed": {"de": "Zuletzt geprüft", "en": "Last reviewed"},
+    "field.enabled": {"de": "Aktiv (der Bot beantwortet es)", "en": "Enabled (the bot answers it)"},
+    "field.answer": {"de": "Antwort", "en": "Answer"},
+    "field.examples": {"de": "Beispielformulierungen", "en": "Example phrasings"},
+    "field.note": {"de": "Änderungsnotiz", "en": "Change note"},
+    "field.wordings": {"de": "Sprachen", "en": "Languages"},
+    "hint.slug": {
+        "de": "Kleinbuchstaben, Ziffern und _, z. B. akku_ruecknahme. Später nicht änderbar.",
+        "en": "Lower-case letters, digits and _, e.g. battery_take_back. Fixed once created.",
+    },
+    "hint.examples": {
+        "de": "Eine Formulierung pro Zeile, so wie Kunden fragen (mindestens zwei).",
+        "en": "One phrasing per line, the way customers ask (at least two).",
+    },
+    "language.de": {"de": "Deutsch", "en": "German"},
+    "language.en": {"de": "Englisch", "en": "English"},
+    "state.live": {"de": "Live v{number}", "en": "Live v{number}"},
+    "state.disabled": {"de": "Deaktiviert v{number}", "en": "Disabled v{number}"},
+    "state.draft": {"de": "Entwurf v{number}", "en": "Draft v{number}"},
+    "state.review": {"de": "In Prüfung v{number}", "en": "In review v{number}"},
+    "state.publishing": {"de": "Wird veröffentlicht v{number}", "en": "Publishing v{number}"},
+    "state.published": {"de": "Live", "en": "Live"},
+    "state.superseded": {"de": "Abgelöst", "en": "Superseded"},
+    "problem.intro": {"de": "Bitte korrigieren Sie:", "en": "Please correct:"},
+    "problem.slug_format": {
+        "de": "2–64 Kleinbuchstaben, Ziffern oder _, beginnend mit einem Buchstaben",
+        "en": "2-64 lower-case letters, digits or _, starting with a letter",
+    },
+    "problem.slug_reserved": {
+        "de": "diese Kennung gehört dem Bot selbst (z. B. greet, order_status)",
+        "en": "the bot uses this name itself (e.g. greet, order_status)",
+    },
+    "problem.slug_taken": {"de": "dieses Thema gibt es schon", "en": "this topic exists"},
+    "problem.required": {"de": "fehlt", "en": "is missing"},
+    "problem.too_long": {"de": "höchstens {limit} Zeichen", "en": "at most {limit} characters"},
+    "problem.few_examples": {
+        "de": "mindestens {minimum} verschiedene Formulierungen",
+        "en": "at least {minimum} different phrasings",
+    },
+    "problem.no_language": {
+        "de": "mindestens eine Sprache ausfüllen",
+        "en": "fill in at least one language",
+    },
+    "problem.unknown_language": {"de": "unbekannte Sprache", "en": "unknown language"},
+    "problem.not_found": {"de": "nicht gefunden", "en": "not found"},
+    "refused.not_found": {"de": "Diese Version gibt es nicht.", "en": "There is no such version."},
+    "refused.wrong_state": {
+        "de": "Dieser Schritt passt nicht zum Stand der Version (jemand war schneller?).",
+        "en": "This step does not fit the version's state (someone was faster?).",
+    },
+    "refused.busy": {
+        "de": "Eine Version dieses Themas wird gerade veröffentlicht. Bitte warten.",
+        "en": "A version of this topic is being published. Please wait.",
+    },
+    "refused.invalid": {"de": "Die Version ist unvollständig.", "en": "The version is incomplete."},
+    "refused.slug_taken": {"de": "Dieses Thema gibt es schon.", "en": "This topic exists."},
+    "preview.title": {"de": "Vorschau", "en": "Preview"},
+    "preview.characters": {
+        "de": "{count} von {limit} Zeichen",
+        "en": "{count} of {limit} characters",
+    },
+    "test.title": {"de": "Testfrage", "en": "Test a question"},
+    "test.question": {
+        "de": "Wie würde ein Kunde fragen?",
+        "en": "How would a customer ask?",
+    },
+    "test.submit": {"de": "Prüfen", "en": "Check"},
+    "test.current": {"de": "Aktuelles Modell", "en": "Current model"},
+    "test.confidence": {"de": "Sicherheit", "en": "confidence"},
+    "test.nlu_down": {
+        "de": "Der NLU-Server antwortet gerade nicht.",
+        "en": "The NLU server does not answer right now.",
+    },
+    "test.candidate": {"de": "Mit den Entwürfen", "en": "With the drafts"},
+    "test.candidate_hint": {
+        "de": "Ähnlichste Beispielformulierungen der Wissensdatenbank samt offener Entwürfe "
+        "(vor dem Training; das neue Modell entscheidet nach der Veröffentlichung).",
+        "en": "Most similar example phrasings of the knowledge base including open drafts "
+        "(before training; the new model decides once published).",
+    },
+    "action.answer_faq": {"de": "Antwortet mit", "en": "Answers with"},
+    "action.order_status": {"de": "Auftragsstatus", "en": "Order status"},
+    "action.handoff": {"de": "Übergabe an einen Menschen", "en": "Hand-off to a person"},
+    "action.clarify": {"de": "Rückfrage", "en": "Asks back"},
+    "action.fallback": {"de": "Nicht verstanden", "en": "Not understood"},
+    "action.smalltalk": {"de": "Smalltalk", "en": "Small talk"},
+    "history.title": {"de": "Versionen", "en": "Versions"},
+    "history.version": {"de": "Version", "en": "Version"},
+    "history.author": {"de": "Von", "en": "By"},
+    "history.when": {"de": "Zeitpunkt", "en": "When"},
+    "diff.title": {"de": "Änderungen", "en": "Changes"},
+    "diff.heading": {"de": "{slug}: {old} → {new}", "en": "{slug}: {old} → {new}"},
+    "diff.none": {"de": "Keine Unterschiede.", "en": "No differences."},
+    "audit.actor": {"de": "Wer", "en": "Who"},
+    "audit.action": {"de": "Was", "en": "What"},
+    "audit.target": {"de": "Woran", "en": "Target"},
+    "audit.details": {"de": "Einzelheiten", "en": "Details"},
+    "audit.none": {"de": "Noch keine Einträge.", "en": "No entries yet."},
+    "audit.faq.draft_saved": {"de": "Entwurf gespeichert", "en": "Draft saved"},
+    "audit.faq.submitted": {"de": "Zur Prüfung eingereicht", "en": "Submitted for review"},
+    "audit.faq.sent_back": {"de": "Zurück an die Redaktion", "en": "Sent back"},
+    "audit.faq.publish_requested": {"de": "Veröffentlichung beauftragt", "en": "Publish requested"},
+    "audit.faq.rollback_requested": {
+        "de": "Wiederherstellung beauftragt",
+        "en": "Rollback requested",
+    },
+    "audit.faq.published": {"de": "Veröffentlicht (live)", "en": "Published (live)"},
+    "audit.faq.publish_failed": {
+        "de": "Veröffentlichung fehlgeschlagen",
+        "en": "Publishing failed",
+    },
+    "audit.faq.adopted": {
+        "de": "Außerhalb geändert (Import/Seed) übernommen",
+        "en": "Outside change (import/seed) recorded",
+    },
+}
