@@ -47,13 +47,21 @@ SLUG = "{slug:[a-z][a-z0-9_]{1,63}}"
 NUMBER = "{number:[0-9]{1,9}}"
 Body = TypeVar("Body", bound=BaseModel)
 Endpoint = Callable[[web.Request, StaffUser, FaqAdmin], Awaitable[web.Response]]
-_STATUS = {"not_found": 404, "slug_taken": 409, "wrong_state": 409, "busy": 409, "invalid": 422}
+_STATUS = {
+    "not_found": 404,
+    "slug_taken": 409,
+    "wrong_state": 409,
+    "busy": 409,
+    "conflict": 409,
+    "invalid": 422,
+}
 _MESSAGES = {
     "not_found": "no such topic or version",
     "slug_taken": "a topic with this slug exists",
     "wrong_state": "this version is not in a state that allows this step",
     "busy": "a version of this topic is being published; wait until it is live",
     "invalid": "the content cannot be trained on or answered with",
+    "conflict": "someone changed this topic at the same moment; load it and try again",
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.audit import record
@@ -34,7 +35,8 @@ class EditorialError(Exception):
 
     def __init__(self, code: str, problems: Sequence[Problem] = ()) -> None:
         super().__init__(code)
-        self.code = code  # "not_found", "slug_taken", "invalid", "wrong_state", "busy"
+        # "not_found", "slug_taken", "invalid", "wrong_state", "busy", "conflict"
+        self.code = code
         self.problems = list(problems)
 
 
@@ -104,6 +106,14 @@ class SqlRevisionStore:
         one; `new` refuses a slug that exists."""
         if found := problems(slug, content, self._reserved):
             raise EditorialError("invalid", found)
+        try:
+            return await self._save_draft(slug, content, actor, note, new=new)
+        except IntegrityError:
+            raise EditorialError("conflict") from None  # someone saved the same topic just now
+
+    async def _save_draft(
+        self, slug: str, content: TopicContent, actor: str, note: str, *, new: bool
+    ) -> Revision:
         async with self._sessions.begin() as session:
             rows = list(await session.scalars(self._of(slug).with_for_update()))
             if new and rows:
@@ -140,6 +150,12 @@ class SqlRevisionStore:
 
     async def rollback(self, slug: str, number: int, actor: str) -> Revision:
         """Publish again what an earlier live revision said, as a new revision."""
+        try:
+            return await self._rollback(slug, number, actor)
+        except IntegrityError:
+            raise EditorialError("conflict") from None  # a new version was saved meanwhile
+
+    async def _rollback(self, slug: str, number: int, actor: str) -> Revision:
         async with self._sessions.begin() as session:
             old = await self._row(session, slug, number)
             if old is None:
@@ -238,14 +254,23 @@ class SqlRevisionStore:
     async def adopt_live(self, actor: str = "system") -> int:
         """Record what imports and seeding wrote to the live table as published revisions,
         so that history, diff and rollback cover them. Returns how many it recorded."""
+        try:
+            return await self._adopt_live(actor)
+        except IntegrityError:
+            return 0  # another request adopted the same change a moment earlier
+
+    async def _adopt_live(self, actor: str) -> int:
         adopted = 0
         async with self._sessions.begin() as session:
-            live: defaultdict[str, list[FaqEntryData]] = defaultdict(list)
-            for entry_row in await session.scalars(select(FaqEntry)):
-                live[entry_row.slug].append(_entry(entry_row))
+            # Revisions first, the live table second: `go_live` commits both together, so
+            # a revision read as published has its live rows in place by the second read
+            # (read the other way round, a publication in between looks like an import).
             topics: defaultdict[str, list[FaqRevisionRecord]] = defaultdict(list)
             for row in await session.scalars(select(FaqRevisionRecord)):
                 topics[row.slug].append(row)
+            live: defaultdict[str, list[FaqEntryData]] = defaultdict(list)
+            for entry_row in await session.scalars(select(FaqEntry)):
+                live[entry_row.slug].append(_entry(entry_row))
             for slug in sorted(set(live) | set(topics)):
                 rows = topics[slug]
                 if any(row.state == State.PUBLISHING for row in rows):

@@ -42,6 +42,14 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "en": "New answers apply only once the NLU server serves the new model; if that "
         "fails, nothing changes and the version returns to review.",
     },
+    "publication.training_percent": {
+        "de": "Das Modell lernt: {percent} %",
+        "en": "The model is learning: {percent} %",
+    },
+    "publication.loading_model": {
+        "de": "Trainiert; der NLU-Server lädt das neue Modell …",
+        "en": "Trained; the NLU server is loading the new model …",
+    },
     "publication.training": {"de": "Training", "en": "Training"},
     "publication.loading": {"de": "Modell wird geladen", "en": "Loading the model"},
     "publication.live": {"de": "Live", "en": "Live"},
@@ -104,6 +112,20 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "de": "Eine Version dieses Themas wird gerade veröffentlicht. Bitte warten.",
         "en": "A version of this topic is being published. Please wait.",
     },
+    "refused.conflict": {
+        "de": "Jemand hat das Thema gerade gleichzeitig geändert. Bitte neu laden.",
+        "en": "Someone changed this topic at the same moment. Please reload.",
+    },
+    "problem.conflict": {
+        "de": "gleichzeitig von jemand anderem geändert, bitte erneut speichern",
+        "en": "changed by someone else at the same moment, please save again",
+    },
+    "problem.busy": {
+        "de": "wird gerade veröffentlicht, bitte warten",
+        "en": "is being published, please wait",
+    },
+    "problem.wrong_state": {"de": "passt nicht zum Stand", "en": "does not fit the state"},
+    "problem.invalid": {"de": "unvollständig", "en": "incomplete"},
     "refused.invalid": {"de": "Die Version ist unvollständig.", "en": "The version is incomplete."},
     "refused.slug_taken": {"de": "Dieses Thema gibt es schon.", "en": "This topic exists."},
     "preview.title": {"de": "Vorschau", "en": "Preview"},

@@ -233,3 +233,24 @@ async def test_an_interrupted_publication_is_marked_and_its_revisions_published_
     assert old.state is PublicationState.FAILED
     assert "restart" in old.error
     assert await SqlFaqRepository(sessions).get("battery_take_back", "de") is not None
+
+
+async def test_what_a_publication_wrote_is_not_taken_for_an_outside_change(
+    sessions: SessionFactory,
+) -> None:
+    revisions = SqlRevisionStore(sessions)
+    await revisions.save_draft("battery_take_back", BATTERY, "erika", new=True)
+    await revisions.publish("battery_take_back", 1, "anna")
+    assert await revisions.adopt_live() == 0  # publishing: the live rows are not yet its own
+    await publisher(sessions, ServingTrainer(load_polls=0)).publish_pending()
+    assert await revisions.adopt_live() == 0
+    await SqlFaqRepository(sessions).upsert(  # an import changes the answer
+        FaqEntryData("battery_take_back", "de", "after_sales", "Akkus?", "Ja.", ("akku", "akkus"))
+    )
+    assert await revisions.adopt_live() == 1
+    history = await revisions.history("battery_take_back")
+    assert [(r.number, r.state, r.author) for r in history] == [
+        (2, State.PUBLISHED, "system"),
+        (1, State.SUPERSEDED, "erika"),
+    ]
+    assert history[0].content.owner == "Service-Team"  # kept from the version it replaces

@@ -11,7 +11,9 @@
     const bar = box.querySelector("progress");
     const stage = box.querySelector(".stage");
     if (bar) bar.value = publication.percent;
-    if (stage) stage.textContent = publication.stage;
+    // The server's stage names are technical; the page words them in the reader's language.
+    const label = publication.state === "loading" ? box.dataset.loading : box.dataset.training;
+    if (stage && label) stage.textContent = label.replace("{percent}", Math.round(publication.percent));
   };
 
   const topicBox = document.getElementById("publishing");
