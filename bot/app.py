@@ -60,6 +60,8 @@ from crm_bridge.media import MediaSource
 from faq.admin_service import FAQ_ADMIN
 from faq.admin_web import setup_admin
 from faq.api import setup_api
+from faq.misses import SqlMisses
+from faq.misses_web import setup_misses
 from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
@@ -222,6 +224,7 @@ def create_app(settings: Settings) -> web.Application:
                     faq=res.faq,
                     staff=UserStore(res.sessions),
                     key_account_minutes=settings.key_account_first_minutes,
+                    misses=SqlMisses(res.sessions),
                 )
                 reader = message_reader(
                     settings, res.nlu, res.faq, res.rasa.model_name, TrainingSets(res.sessions)
@@ -264,6 +267,7 @@ def create_app(settings: Settings) -> web.Application:
     )
     setup_console(app)
     setup_admin(app)
+    setup_misses(app)
     setup_api(app)
     add_crm_webhooks(app, settings, lambda: (app[INBOUND_QUEUE], app[RESOURCES].sessions))
     if standin is not None:

@@ -139,26 +139,39 @@ DEMO_AGENT = "demo"
 # The account manager of the simulator's customer (Schreinerei Holzmann, a key account), so
 # that the demo agent is offered that customer first, as the real account manager would be.
 DEMO_AGENT_NAME = "Jonas Weber"
+DEMO_ADMIN = "demo-admin"
+DEMO_ADMIN_NAME = "Anna Schulte"
 
 
 async def demo_agent_login(settings: Settings) -> tuple[str, str] | None:
     """Development only: a demo agent account, so that a new user can open the agent console
     right away. Its password is made up once and kept in the data directory (readable by the
     owner only); None in production or if the account exists but its password file is gone."""
+    return await _demo_login(settings, DEMO_AGENT, DEMO_AGENT_NAME, Role.AGENT)
+
+
+async def demo_admin_login(settings: Settings) -> tuple[str, str] | None:
+    """Development only: a demo administrator for the FAQ admin, kept like the demo agent."""
+    return await _demo_login(settings, DEMO_ADMIN, DEMO_ADMIN_NAME, Role.ADMIN)
+
+
+async def _demo_login(
+    settings: Settings, username: str, display_name: str, role: Role
+) -> tuple[str, str] | None:
     if not settings.is_development:
         return None
-    saved = settings.data_dir / "demo-agent-password.txt"
+    saved = settings.data_dir / f"demo-{role.value}-password.txt"
     if saved.exists():
-        return DEMO_AGENT, saved.read_text(encoding="utf-8").strip()
+        return username, saved.read_text(encoding="utf-8").strip()
     password = secrets.token_urlsafe(12)
     try:
-        await create_user(settings, DEMO_AGENT, DEMO_AGENT_NAME, password, Role.AGENT, "de")
+        await create_user(settings, username, display_name, password, role, "de")
     except ValueError:
         return None
     saved.parent.mkdir(parents=True, exist_ok=True)
     saved.touch(mode=0o600)
     saved.write_text(password, encoding="utf-8")
-    return DEMO_AGENT, password
+    return username, password
 
 
 async def create_user(

@@ -25,6 +25,7 @@ class Understanding:
 
     intent: str | None = None
     confidence: float | None = None
+    action: str = ""  # the decision's action (nlu.decision.Action) when the NLU decided
 
 
 def transcript_words(message: InboundMessage) -> tuple[str, str]:

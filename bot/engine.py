@@ -241,7 +241,9 @@ class Engine:
             elif message.kind in (InboundKind.TEXT, InboundKind.MEDIA):  # media: its caption
                 reading = await self._reader.read(message.text, await self._faq.slugs())
                 decision = reading.decision
-                understanding = Understanding(decision.intent, decision.confidence)
+                understanding = Understanding(
+                    decision.intent, decision.confidence, decision.action.value
+                )
                 understood = decision.action is not Action.FALLBACK
                 context = replace(context, decision=decision, nlu=reading.result)
                 replies = await respond_to_decision(decision, context)

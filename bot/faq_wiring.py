@@ -18,6 +18,7 @@ from bot.settings import Settings
 from bot.storage.audit import AuditLog
 from faq.admin_service import FaqAdmin
 from faq.api_models import ChannelPreviewOut, PreviewOut, Resemblance, TestOut, Verdict
+from faq.misses import SqlMisses
 from faq.publications import SqlPublicationStore
 from faq.publisher import Publisher
 from faq.revision_store import SqlRevisionStore
@@ -117,6 +118,7 @@ async def faq_admin(
             live=res.faq,
             preview=preview,
             test=TestBox(reader, res, revisions),
+            misses=SqlMisses(res.sessions),
         )
     finally:
         # A stop flag rather than only cancel: a cancellation that lands inside a Redis call

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 
-from bot.commands import demo_agent_login
+from bot.commands import demo_admin_login, demo_agent_login
 from bot.redis_factory import ensure_redis_url
 from bot.settings import Settings
 from nlu.trainer import current_model
@@ -64,6 +64,7 @@ def run_stack(settings: Settings, console: Console) -> int:
         return 1
     (settings.data_dir / "logs").mkdir(parents=True, exist_ok=True)
     agent_login = asyncio.run(demo_agent_login(settings))
+    admin_login = asyncio.run(demo_admin_login(settings))
     redis_url, embedded = ensure_redis_url(settings)
     env = {**os.environ, "SERVICEBOT_REDIS_URL": redis_url}
     children = _children(settings)
@@ -82,7 +83,7 @@ def run_stack(settings: Settings, console: Console) -> int:
                 )
         exit_code = _wait_until_ready(settings, children, console)
         if exit_code == 0:
-            _announce(settings, console, agent_login)
+            _announce(settings, console, agent_login, admin_login)
             exit_code = _watch(children, console)
     except KeyboardInterrupt:
         console.print("\n[bold]Stopping…[/]")
@@ -117,7 +118,10 @@ def _wait_until_ready(settings: Settings, children: list[Child], console: Consol
     return 0
 
 
-def _announce(settings: Settings, console: Console, agent_login: tuple[str, str] | None) -> None:
+Login = tuple[str, str] | None
+
+
+def _announce(settings: Settings, console: Console, agent_login: Login, admin_login: Login) -> None:
     base = f"http://{settings.http_host}:{settings.http_port}"
     lines = [f"[bold green]servicebot is running[/] on {base}", ""]
     if settings.telegram_standin_enabled:
@@ -134,6 +138,11 @@ def _announce(settings: Settings, console: Console, agent_login: tuple[str, str]
         lines += [f"  (demo login: {agent_login[0]} / {agent_login[1]})"]
     else:
         lines += ["  (logins: servicebot users create --username NAME --role agent)"]
+    lines += [f"FAQ admin:           [bold link={base}/admin]{base}/admin[/]"]
+    if admin_login is not None:
+        lines += [f"  (demo login: {admin_login[0]} / {admin_login[1]})"]
+    else:
+        lines += ["  (logins: servicebot users create --username NAME --role editor|admin)"]
     lines += [
         f"Health:              {base}/readyz",
         f"Logs:                {settings.data_dir / 'logs'}",

@@ -28,6 +28,7 @@ from crm_bridge.agent_actions import AgentActions, ConversationGoneError, NoSend
 from crm_bridge.context_packet import ContextPacket, ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from crm_bridge.media import INLINE_TYPES, MediaSource, MediaUnavailableError
+from faq.misses import SqlMisses
 from faq.model import FaqEntryData
 from faq.ports import FaqRepository
 from orders.ports import OrderProvider, OrderSystemUnavailableError
@@ -49,6 +50,7 @@ class ConsoleDeps:
     # A key account (tier A with an account manager) waits this long for its account
     # manager before every agent sees it.
     key_account_minutes: float = 5.0
+    misses: SqlMisses | None = None  # where "wrong answer" flags go (the FAQ admin's inbox)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 
@@ -66,6 +68,7 @@ def setup_console(app: web.Application) -> None:
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/transfer", transfer)
     app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/note", note)
     app.router.add_get("/agent/handoffs/{handoff_id:\\d+}/media/{entry_id:\\d+}", media)
+    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/flag/{entry_id:\\d{1,12}}", flag)
 
 
 @require_role(Role.AGENT)
@@ -145,6 +148,7 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         canned=canned,
         draft=inserted.answer if inserted else "",
         colleagues=await _colleagues(deps, request["user"], language),
+        flagged=_number(request.query.get("flagged", "")),
     )
 
 
@@ -342,3 +346,21 @@ async def _fingerprint(deps: ConsoleDeps, agent: str, handoff_id: str) -> str:
             transcript = await deps.history.transcript(handoff.request.conversation_id)
             parts.append(f"{handoff.state}:{len(transcript)}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+@require_role(Role.AGENT)
+async def flag(request: web.Request) -> web.StreamResponse:
+    """The agent marks one of the bot's answers as wrong; it lands in the misses inbox."""
+    deps = request.app[CONSOLE]
+    handoff = await _handoff(deps, request)
+    entry_id = int(request.match_info["entry_id"])
+    if deps.misses is None or not await deps.misses.flag(
+        handoff.request.conversation_id, entry_id, request["user"].username
+    ):
+        raise web.HTTPNotFound(text="no such bot answer in this conversation")
+    raise web.HTTPSeeOther(f"/agent/handoffs/{handoff.id}?flagged={entry_id}")
+
+
+def _number(raw: str) -> int:
+    """A query parameter's whole number, 0 if it is none."""
+    return int(raw) if raw.isdigit() and len(raw) < 13 else 0

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.storage.audit import AuditLog
 from faq.api_models import PreviewOut, TestOut
 from faq.editorial import FieldChange, Revision, Topic, diff
+from faq.misses import SqlMisses
 from faq.ports import FaqRepository
 from faq.publications import SqlPublicationStore
 from faq.publisher import Publisher
@@ -31,6 +32,7 @@ class FaqAdmin:
     live: FaqRepository  # what the bot answers now (for export)
     preview: Previewer
     test: Tester
+    misses: SqlMisses  # the inbox of what the bot did not settle
 
     async def topics(self) -> list[Topic]:
         """Every topic, imports and seeding included."""

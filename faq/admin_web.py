@@ -15,6 +15,8 @@ from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN, FaqAdmin
 from faq.api_models import TestOut
 from faq.editorial import LANGUAGES, Problem, Topic, TopicContent, Wording, example_lines
+from faq.misses import group_misses
+from faq.misses_web import message_ids
 from faq.revision_store import EditorialError
 
 SLUG = "{slug:[a-z][a-z0-9_]{1,63}}"
@@ -54,8 +56,17 @@ async def topic_list(request: web.Request) -> web.StreamResponse:
 
 @require_role(Role.EDITOR)
 async def new_topic_form(request: web.Request) -> web.StreamResponse:
-    """An empty form for a new topic."""
-    return render(request, "admin_topic_form.html", form={}, problems=[], topic=None)
+    """An empty form for a new topic, or one whose examples are a group of the misses inbox
+    (`?misses=1,2,3`; saving it takes them out of the inbox)."""
+    form: dict[str, str] = {}
+    ids = set(message_ids(request.query.get("misses", "")))
+    misses = [m for m in await request.app[FAQ_ADMIN].misses.open_misses() if m.message_id in ids]
+    if misses:
+        group = group_misses(misses, similar=0.0)[0]
+        form = {"misses": ",".join(map(str, group.message_ids)), "enabled": "on"}
+        form[f"{group.language}_examples"] = "\n".join(group.examples())
+        form[f"{group.language}_question"] = group.label[:200]
+    return render(request, "admin_topic_form.html", form=form, problems=[], topic=None)
 
 
 @require_role(Role.EDITOR)
@@ -85,10 +96,13 @@ async def _save(request: web.Request, user: StaffUser, *, new: bool) -> web.Stre
         return render(
             request, "admin_topic_form.html", form=form, problems=problems, topic=None, status=422
         )
+    if new and (ids := message_ids(form["misses"])):
+        await faq.misses.resolve(ids, user.username, f"topic:{slug}")
     raise web.HTTPSeeOther(f"/admin/faq/{slug}?saved=1")
 
 
 _FORM_KEYS = (
+    "misses",
     "slug",
     "category",
     "owner",

@@ -110,6 +110,7 @@ class SqlConversationStore:
                 text=words,
                 intent=understanding.intent,
                 confidence=understanding.confidence,
+                action=understanding.action,
                 media=media,
             )
         )

@@ -108,6 +108,8 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     intent: Mapped[str | None] = mapped_column(String(64), default=None)
     confidence: Mapped[float | None] = mapped_column(default=None)
+    # Inbound: what the bot did (answer_faq, clarify, fallback, handoff, ...), for the misses.
+    action: Mapped[str] = mapped_column(String(16), default="")
     # What the customer sent besides words, as "photo:<the channel's file reference>".
     media: Mapped[str] = mapped_column(String(512), default="")
     # Ours: the messenger's delivery status (sent, delivered, read, failed) and why it failed.
@@ -312,3 +314,31 @@ class AuditRecord(Base):
     action: Mapped[str] = mapped_column(String(48))
     target: Mapped[str] = mapped_column(String(128))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AnswerFlagRecord(Base):
+    """An agent marked one of the bot's answers as wrong (the FAQ admin's misses inbox)."""
+
+    __tablename__ = "answer_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    agent: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MissResolutionRecord(Base):
+    """A customer message of the misses inbox an admin has dealt with, and how."""
+
+    __tablename__ = "miss_resolutions"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    resolved_by: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(
+        String(80)
+    )  # "topic:<slug>", "examples:<slug>", "dismissed"
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,6 +7,48 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "admin.topics": {"de": "Wissensdatenbank", "en": "Knowledge base"},
     "admin.publications": {"de": "Veröffentlichungen", "en": "Publications"},
     "admin.audit": {"de": "Protokoll", "en": "Audit log"},
+    "admin.misses": {"de": "Nicht verstanden", "en": "Misses"},
+    "misses.intro": {
+        "de": "Kundennachrichten der letzten 30 Tage, die der Bot nicht klären konnte "
+        "(nicht verstanden, Rückfrage, Übergabe) oder deren Antwort das Service-Team als "
+        "falsch gemeldet hat, nach ähnlicher Formulierung gruppiert.",
+        "en": "Customer messages of the last 30 days the bot could not settle (not "
+        "understood, asked back, handed over) or whose answer an agent flagged as wrong, "
+        "grouped by similar wording.",
+    },
+    "misses.count": {"de": "{count}×", "en": "{count}×"},
+    "misses.outcome.fallback": {"de": "nicht verstanden", "en": "not understood"},
+    "misses.outcome.clarify": {"de": "Rückfrage", "en": "asked back"},
+    "misses.outcome.handoff": {"de": "Übergabe", "en": "handed over"},
+    "misses.outcome.flagged": {"de": "als falsch gemeldet", "en": "flagged wrong"},
+    "misses.flagged_by": {"de": "gemeldet von {agent}", "en": "flagged by {agent}"},
+    "misses.more": {"de": "und {count} weitere", "en": "and {count} more"},
+    "misses.new_topic": {"de": "Neues Thema daraus", "en": "New topic from these"},
+    "misses.topic": {"de": "Thema", "en": "Topic"},
+    "misses.add": {"de": "Als Beispiele hinzufügen", "en": "Add as examples"},
+    "misses.dismiss": {"de": "Verwerfen", "en": "Dismiss"},
+    "misses.done": {"de": "Erledigt.", "en": "Done."},
+    "misses.none": {
+        "de": "Nichts offen: der Bot hat alles geklärt.",
+        "en": "Nothing open: the bot settled everything.",
+    },
+    "misses.refused.not_found": {"de": "Dieses Thema gibt es nicht.", "en": "No such topic."},
+    "misses.refused.language": {
+        "de": "Das Thema hat diese Sprache noch nicht; bitte erst dort anlegen.",
+        "en": "The topic lacks this language; add it there first.",
+    },
+    "misses.refused.busy": {
+        "de": "Das Thema wird gerade veröffentlicht. Bitte warten.",
+        "en": "The topic is being published. Please wait.",
+    },
+    "misses.refused.conflict": {
+        "de": "Gleichzeitig geändert. Bitte erneut versuchen.",
+        "en": "Changed at the same moment. Please try again.",
+    },
+    "misses.refused.invalid": {
+        "de": "Der Entwurf wäre unvollständig.",
+        "en": "The draft would be incomplete.",
+    },
     "admin.new_topic": {"de": "Neues Thema", "en": "New topic"},
     "admin.export_yaml": {"de": "Export YAML", "en": "Export YAML"},
     "admin.export_csv": {"de": "Export CSV", "en": "Export CSV"},
@@ -183,6 +225,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "de": "Veröffentlichung fehlgeschlagen",
         "en": "Publishing failed",
     },
+    "audit.faq.misses_resolved": {"de": "Posteingang bearbeitet", "en": "Misses dealt with"},
+    "audit.faq.answer_flagged": {"de": "Antwort als falsch gemeldet", "en": "Answer flagged wrong"},
     "audit.faq.adopted": {
         "de": "Außerhalb geändert (Import/Seed) übernommen",
         "en": "Outside change (import/seed) recorded",

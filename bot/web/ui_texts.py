@@ -152,5 +152,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "en": "Internal note (staff only)",
     },
     "conversation.add_note": {"de": "Notiz speichern", "en": "Save note"},
+    "conversation.flag_wrong": {"de": "Antwort falsch", "en": "Wrong answer"},
+    "conversation.flagged": {
+        "de": "Als falsch gemeldet: die Redaktion sieht es im Posteingang.",
+        "en": "Flagged as wrong: the editors see it in their inbox.",
+    },
 }
 UI_TEXTS.update(ADMIN_TEXTS)

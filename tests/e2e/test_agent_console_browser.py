@@ -13,6 +13,7 @@ from playwright.async_api import Browser, expect
 from bot.channels.telegram_sender import render_html
 from bot.storage.database import create_engine, session_factory
 from bot.web.auth import Role, UserStore
+from faq.misses import SqlMisses
 from handlers.texts import text
 from tests.conftest import wait_for
 from tests.e2e.conftest import Stack
@@ -89,6 +90,17 @@ async def test_an_agent_takes_over_replies_and_hands_back(
     assert (opened.status, opened.headers["content-type"]) == (200, "image/png")
     assert await opened.body() == PNG
     assert len(stack.standin.bot_messages(customer.chat_id)) == bot_messages
+
+    # The agent flags the bot's first answer as wrong: it lands in the FAQ admin's inbox,
+    # next to the request for a person the bot recorded as a hand-off.
+    await page.locator(".transcript form.flag button").first.click()
+    await expect(page.locator(".transcript .flagged")).to_be_visible()
+    engine = create_engine(stack.settings.effective_database_url)
+    misses = await SqlMisses(session_factory(engine)).open_misses()
+    await engine.dispose()
+    outcomes = {(m.text, m.outcome) for m in misses}
+    assert ("Wo bleibt KR-204815?", "flagged") in outcomes
+    assert ("Ich möchte bitte mit einem Mitarbeiter sprechen", "handoff") in outcomes
 
     await page.get_by_role("textbox", name="Antwort an den Kunden").fill(
         "Guten Tag, ich kümmere mich um Ihre Lieferung."
