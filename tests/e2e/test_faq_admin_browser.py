@@ -188,4 +188,11 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     ):
         await expect(log.locator("tr", has_text=who).filter(has_text=what).first).to_be_visible()
     await admin.screenshot(path=screenshot_dir / "admin-audit.png", full_page=True)
+
+    # The question the bot missed before the topic existed waits in the misses inbox.
+    await admin.goto(f"{stack.base_url}/admin/misses")
+    await expect(admin.locator(".misses .card").first).to_contain_text(QUESTION)
+    await admin.screenshot(path=screenshot_dir / "admin-misses.png", full_page=True)
+    await admin.goto(f"{stack.base_url}/admin/faq")
+    await admin.screenshot(path=screenshot_dir / "admin-topics.png", full_page=True)
     print(f"publish to live through the admin: {published_in:.0f} s")
