@@ -13,14 +13,13 @@ from bot.web.auth import Role, StaffUser, require_role
 from bot.web.sessions import form_field
 from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN, FaqAdmin
+from faq.api import NUMBER, SLUG
 from faq.api_models import TestOut
 from faq.editorial import LANGUAGES, Problem, Topic, TopicContent, Wording, example_lines
 from faq.misses import group_misses
 from faq.misses_web import message_ids
 from faq.revision_store import EditorialError
 
-SLUG = "{slug:[a-z][a-z0-9_]{1,63}}"
-NUMBER = "{number:[0-9]{1,9}}"
 _STEPS = {"submit", "send-back", "publish", "rollback"}
 
 

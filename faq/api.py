@@ -43,6 +43,7 @@ from faq.revision_store import EditorialError
 
 API_PREFIX = "/api"
 OPENAPI_PATH = "/api/openapi.json"
+# Route patterns shared with the admin pages: a malformed slug or number is a plain 404.
 SLUG = "{slug:[a-z][a-z0-9_]{1,63}}"
 NUMBER = "{number:[0-9]{1,9}}"
 Body = TypeVar("Body", bound=BaseModel)

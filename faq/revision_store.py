@@ -217,12 +217,7 @@ class SqlRevisionStore:
         answers (the live table), the ones they replace are superseded."""
         now = datetime.now(UTC)
         async with self._sessions.begin() as session:
-            rows = await session.scalars(
-                select(FaqRevisionRecord).where(
-                    FaqRevisionRecord.id.in_(revision_ids),
-                    FaqRevisionRecord.state == State.PUBLISHING,
-                )
-            )
+            rows = await session.scalars(_publishing(revision_ids))
             for row in rows:
                 await session.execute(
                     update(FaqRevisionRecord)
@@ -240,12 +235,7 @@ class SqlRevisionStore:
     async def back_to_review(self, revision_ids: Collection[int], actor: str, reason: str) -> None:
         """A publication failed: its revisions wait in review again."""
         async with self._sessions.begin() as session:
-            rows = await session.scalars(
-                select(FaqRevisionRecord).where(
-                    FaqRevisionRecord.id.in_(revision_ids),
-                    FaqRevisionRecord.state == State.PUBLISHING,
-                )
-            )
+            rows = await session.scalars(_publishing(revision_ids))
             for row in rows:
                 row.state = State.REVIEW
                 details = {"version": row.number, "reason": reason[:200]}
@@ -343,6 +333,13 @@ class SqlRevisionStore:
         record(session, actor, f"faq.{what}", f"faq:{slug}", {"version": number})
         await session.flush()
         return _revision(row)
+
+
+def _publishing(revision_ids: Collection[int]) -> Select[FaqRevisionRecord]:
+    """Those of these revisions that are still being published (each is finished once)."""
+    return select(FaqRevisionRecord).where(
+        FaqRevisionRecord.id.in_(revision_ids), FaqRevisionRecord.state == State.PUBLISHING
+    )
 
 
 def _entry(row: FaqEntry) -> FaqEntryData:
