@@ -35,7 +35,7 @@ from faq.api_models import (
     TopicList,
     TopicOut,
 )
-from faq.editorial import Problem
+from faq.editorial import SLUG_PATTERN, Problem
 from faq.exchange import to_csv, to_yaml
 from faq.openapi import openapi_document
 from faq.publications import Publication
@@ -44,7 +44,7 @@ from faq.revision_store import EditorialError
 API_PREFIX = "/api"
 OPENAPI_PATH = "/api/openapi.json"
 # Route patterns shared with the admin pages: a malformed slug or number is a plain 404.
-SLUG = "{slug:[a-z][a-z0-9_]{1,63}}"
+SLUG = f"{{slug:{SLUG_PATTERN.pattern.strip('^$')}}}"
 NUMBER = "{number:[0-9]{1,9}}"
 Body = TypeVar("Body", bound=BaseModel)
 Endpoint = Callable[[web.Request, StaffUser, FaqAdmin], Awaitable[web.Response]]

@@ -13,10 +13,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from faq.model import FaqEntryData
+from faq.model import LANGUAGES, FaqEntryData
 
-LANGUAGES = ("de", "en")
-SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")  # a slug is the model's intent name
 MAX_QUESTION, MAX_ANSWER, MAX_EXAMPLE = 200, 4000, 300
 MIN_EXAMPLES = 2
 # Something a reader can see: not only the blanks of Python's or JavaScript's `\s` (the

@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import yaml
 
-from faq.model import FaqEntryData
+from faq.editorial import MAX_QUESTION, SLUG_PATTERN
+from faq.model import LANGUAGES, FaqEntryData
 
-LANGUAGES = ("de", "en")
 CSV_COLUMNS = ("slug", "category", "language", "question", "answer", "examples")
-_SLUG = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-MAX_QUESTION = 200
 
 
 class ExchangeError(ValueError):
@@ -144,7 +141,7 @@ def _checked(entries: list[tuple[FaqEntryData, str]], problems: list[str]) -> li
     categories: dict[str, str] = {}
     for entry, place in entries:
         where = f"{place}, {entry.slug or '?'} ({entry.language})"
-        if not _SLUG.fullmatch(entry.slug):
+        if not SLUG_PATTERN.fullmatch(entry.slug):
             problems.append(f"{where}: a slug is 2-64 lower-case letters, digits or _")
         if entry.language not in LANGUAGES:
             problems.append(f"{where}: the language must be de or en")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+LANGUAGES = ("de", "en")  # the languages the knowledge base speaks, in display order
+
 
 @dataclass(frozen=True, slots=True)
 class FaqEntryData:

@@ -7,11 +7,10 @@ from typing import Any
 
 import yaml
 
-from faq.model import FaqEntryData
+from faq.model import LANGUAGES, FaqEntryData
 from faq.ports import FaqRepository
 
 DEMO_FAQ_FILE = Path(__file__).resolve().parent / "data" / "demo_faq.yaml"
-LANGUAGES = ("de", "en")
 
 
 def load_faq_file(path: Path = DEMO_FAQ_FILE) -> list[FaqEntryData]:
