@@ -16,7 +16,6 @@ from faq.admin_service import FAQ_ADMIN, FaqAdmin
 from faq.api import NUMBER, SLUG
 from faq.api_models import TestOut
 from faq.editorial import Problem, Topic, TopicContent, Wording, example_lines
-from faq.misses import group_misses
 from faq.misses_web import message_ids
 from faq.model import LANGUAGES
 from faq.revision_store import EditorialError
@@ -59,10 +58,8 @@ async def new_topic_form(request: web.Request) -> web.StreamResponse:
     """An empty form for a new topic, or one whose examples are a group of the misses inbox
     (`?misses=1,2,3`; saving it takes them out of the inbox)."""
     form: dict[str, str] = {}
-    ids = set(message_ids(request.query.get("misses", "")))
-    misses = [m for m in await request.app[FAQ_ADMIN].misses.open_misses() if m.message_id in ids]
-    if misses:
-        group = group_misses(misses, similar=0.0)[0]
+    ids = message_ids(request.query.get("misses", ""))
+    if group := await request.app[FAQ_ADMIN].misses.group_of(ids):
         form = {"misses": ",".join(map(str, group.message_ids)), "enabled": "on"}
         form[f"{group.language}_examples"] = "\n".join(group.examples())
         form[f"{group.language}_question"] = group.label[:200]

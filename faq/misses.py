@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -136,6 +136,13 @@ class SqlMisses:
                 if row.text.strip()
             ]
             return misses + await self._flagged(session, since)
+
+    async def group_of(self, message_ids: Collection[int]) -> MissGroup | None:
+        """The open misses among these ids as one group (the one a form showed), or None
+        when none of them is open any more."""
+        wanted = set(message_ids)
+        misses = [miss for miss in await self.open_misses() if miss.message_id in wanted]
+        return group_misses(misses, similar=0.0)[0] if misses else None
 
     async def _flagged(self, session: AsyncSession, since: datetime) -> list[Miss]:
         answer = aliased(Message)

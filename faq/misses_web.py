@@ -53,10 +53,9 @@ async def add_examples(request: web.Request) -> web.StreamResponse:
     faq, user = request.app[FAQ_ADMIN], request["user"]
     form = await request.post()
     ids, slug = message_ids(form_field(form, "ids")), form_field(form, "slug")
-    misses = [m for m in await faq.misses.open_misses() if m.message_id in set(ids)]
-    if not misses:
+    group = await faq.misses.group_of(ids)
+    if group is None:
         raise web.HTTPSeeOther("/admin/misses")
-    group = group_misses(misses, similar=0.0)[0]  # one group: the one the form showed
     try:
         topic = await faq.topic(slug)
     except EditorialError:
