@@ -63,7 +63,7 @@ async def new_topic_form(request: web.Request) -> web.StreamResponse:
         form = {"misses": ",".join(map(str, group.message_ids)), "enabled": "on"}
         form[f"{group.language}_examples"] = "\n".join(group.examples())
         form[f"{group.language}_question"] = group.label[:200]
-    return render(request, "admin_topic_form.html", form=form, problems=[], topic=None)
+    return render(request, "admin_topic_form.html", form=form, problems=[], refused="", topic=None)
 
 
 @require_role(Role.EDITOR)
@@ -86,12 +86,24 @@ async def _save(request: web.Request, user: StaffUser, *, new: bool) -> web.Stre
     try:
         await faq.revisions.save_draft(slug, content, user.username, form["note"].strip(), new=new)
     except EditorialError as error:
-        problems = error.problems or [Problem("slug", error.code)]
+        # Problems belong to fields (a taken slug to the slug); any other refusal is the step's.
+        taken = [Problem("slug", error.code)] if error.code == "slug_taken" else []
+        problems, refused = error.problems or taken, ""
+        if not problems:
+            refused = error.code
         topic = None if new else await _topic_or_404(faq, slug)
         if topic is not None:
-            return await _topic_view(request, faq, topic, form=form, problems=problems, status=422)
+            return await _topic_view(
+                request, faq, topic, form=form, problems=problems, refused=refused, status=422
+            )
         return render(
-            request, "admin_topic_form.html", form=form, problems=problems, topic=None, status=422
+            request,
+            "admin_topic_form.html",
+            form=form,
+            problems=problems,
+            refused=refused,
+            topic=None,
+            status=422,
         )
     if new and (ids := message_ids(form["misses"])):
         await faq.misses.resolve(ids, user.username, f"topic:{slug}")
@@ -176,6 +188,7 @@ async def _topic_view(
     *,
     form: Mapping[str, str] | None = None,
     problems: list[Problem] | None = None,
+    refused: str = "",
     status: int = 200,
 ) -> web.Response:
     shown = topic.open or topic.pending or topic.live or topic.latest
@@ -200,8 +213,7 @@ async def _topic_view(
         question=question,
         tested=tested,
         saved="saved" in request.query,
-        queued="queued" in request.query,
-        refused=request.query.get("refused", ""),
+        refused=refused or request.query.get("refused", ""),
     )
 
 
@@ -228,8 +240,6 @@ async def workflow_step(request: web.Request) -> web.StreamResponse:
         await actions[step](slug, number, user.username)
     except EditorialError as error:
         raise web.HTTPSeeOther(f"/admin/faq/{slug}?refused={error.code}") from None
-    if step in ("publish", "rollback"):
-        raise web.HTTPSeeOther(f"/admin/faq/{slug}?queued=1")
     raise web.HTTPSeeOther(f"/admin/faq/{slug}")
 
 

@@ -32,23 +32,6 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "de": "Nichts offen: der Bot hat alles geklärt.",
         "en": "Nothing open: the bot settled everything.",
     },
-    "misses.refused.not_found": {"de": "Dieses Thema gibt es nicht.", "en": "No such topic."},
-    "misses.refused.language": {
-        "de": "Das Thema hat diese Sprache noch nicht; bitte erst dort anlegen.",
-        "en": "The topic lacks this language; add it there first.",
-    },
-    "misses.refused.busy": {
-        "de": "Das Thema wird gerade veröffentlicht. Bitte warten.",
-        "en": "The topic is being published. Please wait.",
-    },
-    "misses.refused.conflict": {
-        "de": "Gleichzeitig geändert. Bitte erneut versuchen.",
-        "en": "Changed at the same moment. Please try again.",
-    },
-    "misses.refused.invalid": {
-        "de": "Der Entwurf wäre unvollständig.",
-        "en": "The draft would be incomplete.",
-    },
     "admin.new_topic": {"de": "Neues Thema", "en": "New topic"},
     "admin.export_yaml": {"de": "Export YAML", "en": "Export YAML"},
     "admin.export_csv": {"de": "Export CSV", "en": "Export CSV"},
@@ -144,8 +127,14 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "en": "fill in at least one language",
     },
     "problem.unknown_language": {"de": "unbekannte Sprache", "en": "unknown language"},
-    "problem.not_found": {"de": "nicht gefunden", "en": "not found"},
-    "refused.not_found": {"de": "Diese Version gibt es nicht.", "en": "There is no such version."},
+    "refused.not_found": {
+        "de": "Dieses Thema oder diese Version gibt es nicht.",
+        "en": "There is no such topic or version.",
+    },
+    "refused.language": {
+        "de": "Das Thema hat diese Sprache noch nicht; bitte erst dort anlegen.",
+        "en": "The topic lacks this language; add it there first.",
+    },
     "refused.wrong_state": {
         "de": "Dieser Schritt passt nicht zum Stand der Version (jemand war schneller?).",
         "en": "This step does not fit the version's state (someone was faster?).",
@@ -158,16 +147,6 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "de": "Jemand hat das Thema gerade gleichzeitig geändert. Bitte neu laden.",
         "en": "Someone changed this topic at the same moment. Please reload.",
     },
-    "problem.conflict": {
-        "de": "gleichzeitig von jemand anderem geändert, bitte erneut speichern",
-        "en": "changed by someone else at the same moment, please save again",
-    },
-    "problem.busy": {
-        "de": "wird gerade veröffentlicht, bitte warten",
-        "en": "is being published, please wait",
-    },
-    "problem.wrong_state": {"de": "passt nicht zum Stand", "en": "does not fit the state"},
-    "problem.invalid": {"de": "unvollständig", "en": "incomplete"},
     "refused.invalid": {"de": "Die Version ist unvollständig.", "en": "The version is incomplete."},
     "refused.slug_taken": {"de": "Dieses Thema gibt es schon.", "en": "This topic exists."},
     "preview.title": {"de": "Vorschau", "en": "Preview"},
