@@ -159,3 +159,94 @@ async def test_stopping_the_gateway_stops_its_rasa(tmp_path: Path, running: Runn
     assert backend is not None
     await running.gateway.stop()
     assert not _alive(backend.process.pid)
+
+
+async def candidate_status(running: Running, name: str) -> tuple[int, str]:
+    """/status of the candidate route: the model it serves, or why it cannot."""
+    async with running.http.get(f"{running.url}/candidates/{name}/status") as response:
+        body = await response.json()
+        return response.status, str(body.get("model_file") or body.get("error"))
+
+
+async def test_a_candidate_model_is_served_beside_the_live_one_once_loaded(
+    running: Running,
+) -> None:
+    await wait_for(lambda: running.gateway.active is not None, seconds=20)
+    assert await candidate_status(running, "nlu-b.tar.gz") == (
+        503,
+        "the candidate model is loading",
+    )
+    await wait_for(lambda: running.gateway.candidate.backend is not None, seconds=20)
+
+    assert await candidate_status(running, "nlu-b.tar.gz") == (200, "nlu-b.tar.gz")
+    async with running.http.post(
+        f"{running.url}/candidates/nlu-b.tar.gz/model/parse", json={"text": "hi"}
+    ) as response:
+        assert (await response.json())["intent"]["name"] == "nlu-b.tar.gz"
+    assert await running.parse("hi") == (200, "nlu-a.tar.gz"), "customers keep the live one"
+    assert await running.status_model() == "nlu-a.tar.gz"
+
+
+async def test_the_live_model_answers_as_its_own_candidate_without_a_second_process(
+    running: Running,
+) -> None:
+    await wait_for(lambda: running.gateway.active is not None, seconds=20)
+    assert await candidate_status(running, "nlu-a.tar.gz") == (200, "nlu-a.tar.gz")
+    assert running.gateway.candidate.backend is None
+
+
+async def test_a_newer_candidate_replaces_the_older_one(running: Running) -> None:
+    await wait_for(lambda: running.gateway.active is not None, seconds=20)
+    (running.model_dir / "nlu-c.tar.gz").write_bytes(b"")
+    await candidate_status(running, "nlu-b.tar.gz")
+    await wait_for(lambda: running.gateway.candidate.backend is not None, seconds=20)
+    first = running.gateway.candidate.backend
+    assert first is not None
+    await candidate_status(running, "nlu-c.tar.gz")
+    await wait_for(lambda: not _alive(first.process.pid), seconds=30)
+    assert await candidate_status(running, "nlu-c.tar.gz") == (200, "nlu-c.tar.gz")
+
+
+async def test_candidates_that_cannot_be_served_say_why(running: Running) -> None:
+    await wait_for(lambda: running.gateway.active is not None, seconds=20)
+    assert (await candidate_status(running, "nlu-missing.tar.gz"))[0] == 404
+    assert (await candidate_status(running, "..%2FCURRENT"))[0] in {400, 404}
+    assert (await candidate_status(running, "CURRENT"))[0] == 400
+    deadline = asyncio.get_running_loop().time() + 20
+    while (answer := await candidate_status(running, "nlu-broken.tar.gz"))[1].endswith("loading"):
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.2)
+    assert answer == (503, "the candidate model would not load")
+    assert await running.parse("hi") == (200, "nlu-a.tar.gz")
+
+
+async def test_an_idle_candidate_is_stopped_to_free_its_memory(tmp_path: Path) -> None:
+    model_dir = tmp_path / "models"
+    model_dir.mkdir()
+    for name in ("nlu-a.tar.gz", "nlu-b.tar.gz"):
+        (model_dir / name).write_bytes(b"")
+    mark_current(model_dir / "nlu-a.tar.gz")
+    gateway = ModelGateway(
+        _fake_rasa_executable(tmp_path),
+        model_dir,
+        tmp_path / "rasa.log",
+        start_timeout=30,
+        candidate_idle_seconds=2,
+    )
+    runner = web.AppRunner(create_gateway_app(gateway))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            running = Running(f"http://127.0.0.1:{port}", gateway, model_dir, http)
+            await wait_for(lambda: gateway.active is not None, seconds=20)
+            await candidate_status(running, "nlu-b.tar.gz")
+            await wait_for(lambda: gateway.candidate.backend is not None, seconds=20)
+            backend = gateway.candidate.backend
+            assert backend is not None
+            await wait_for(lambda: gateway.candidate.backend is None, seconds=20)
+            await wait_for(lambda: not _alive(backend.process.pid), seconds=20)
+            assert await running.parse("hi") == (200, "nlu-a.tar.gz")
+    finally:
+        await runner.cleanup()
