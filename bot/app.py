@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
@@ -36,7 +36,8 @@ from bot.faq_wiring import faq_admin
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel
-from bot.nlu_data import TrainingSets, training_yaml_from
+from bot.nlu_data import TrainingSets
+from bot.reading import message_reader
 from bot.senders import ReplySender, Sender
 from bot.settings import Settings
 from bot.storage.conversation_store import SqlConversationStore
@@ -60,17 +61,13 @@ from crm_bridge.media import MediaSource
 from faq.admin_service import FAQ_ADMIN
 from faq.admin_web import setup_admin
 from faq.api import setup_api
+from faq.categories_web import setup_categories
 from faq.misses import SqlMisses
 from faq.misses_web import setup_misses
-from faq.ports import FaqRepository
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
-from nlu.decision import Thresholds
-from nlu.example_index import SecondOpinion
 from nlu.language import LanguageDetector
-from nlu.ports import Nlu
 from nlu.rasa_client import RasaNlu
-from nlu.reader import MessageReader
 from orders.ports import OrderProvider
 from orders.rest_provider import RestOrderConfig, RestOrderProvider
 from orders.sql_provider import SqlOrderProvider
@@ -143,27 +140,6 @@ def order_provider(
         status_map=settings.orders_rest_status_map,
     )
     return RestOrderProvider(http, config)
-
-
-def message_reader(
-    settings: Settings,
-    nlu: Nlu,
-    faq: FaqRepository,
-    model_name: Callable[[], Awaitable[str | None]],
-    training_sets: TrainingSets,
-) -> MessageReader:
-    """The decision policy as the live bot and `nlu predict` use it: the configured
-    thresholds and the vote of the served model's training examples."""
-    thresholds = Thresholds(
-        settings.nlu_confidence_threshold, settings.nlu_margin, settings.nlu_example_weight
-    )
-
-    async def served_training_data(model: str | None) -> str:
-        # A model trained before its data was recorded: the live FAQ is the best guess.
-        recorded = await training_sets.get(model) if model else None
-        return recorded if recorded is not None else await training_yaml_from(faq)
-
-    return MessageReader(nlu, SecondOpinion(served_training_data, model_name), thresholds)
 
 
 async def _database_ready(db: AsyncEngine) -> bool:
@@ -268,6 +244,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_console(app)
     setup_admin(app)
     setup_misses(app)
+    setup_categories(app)
     setup_api(app)
     add_crm_webhooks(app, settings, lambda: (app[INBOUND_QUEUE], app[RESOURCES].sessions))
     if standin is not None:

@@ -13,8 +13,9 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot.app import build_worker, message_reader
+from bot.app import build_worker
 from bot.nlu_data import TrainingSets, training_yaml_from
+from bot.reading import message_reader
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade

@@ -15,8 +15,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from bot.logging import configure_logging
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
-from faq.exchange import ExchangeError, parse, to_csv, to_yaml
-from faq.model import FaqEntryData, ImportSummary
+from faq.exchange import ExchangeError, KnowledgeBase, parse, read_knowledge_base, write
+from faq.model import ImportSummary
 from faq.sql_store import SqlFaqRepository
 
 faq_app = typer.Typer(help="The knowledge base as a file: export and import.", no_args_is_help=True)
@@ -39,34 +39,35 @@ def export(
         Path | None, typer.Option(help="Write here instead of to standard output.")
     ] = None,
 ) -> None:
-    """Write every FAQ entry (topics, languages, questions, answers, example phrasings)."""
-    entries = asyncio.run(_read_all(_settings()))
-    text = to_csv(entries) if file_format is FileFormat.CSV else to_yaml(entries)
+    """Write the menu's categories and every FAQ entry (topics, languages, questions,
+    answers, example phrasings)."""
+    knowledge_base = asyncio.run(_read_all(_settings()))
+    text = write(knowledge_base, file_format.value)
     if out is None:
         typer.echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8")
-    console.print(f"Exported {len(entries)} entries to {out}.")
+    console.print(f"Exported {len(knowledge_base.entries)} entries to {out}.")
 
 
 @faq_app.command("import")
 def import_(
     source: Annotated[Path, typer.Argument(help="A YAML or CSV file (by its extension).")],
     replace: Annotated[
-        bool, typer.Option(help="Also delete every entry the file does not have.")
+        bool, typer.Option(help="Also delete every entry and category the file does not have.")
     ] = False,
     file_format: Annotated[
         FileFormat | None, typer.Option("--format", help="Override the file extension.")
     ] = None,
 ) -> None:
-    """Add or update the file's entries, all or none; then `servicebot nlu train` publishes
-    them to the bot."""
+    """Add or update the file's entries and categories, all or none; then `servicebot nlu
+    train` publishes them to the bot."""
     chosen = file_format or (FileFormat.CSV if source.suffix.lower() == ".csv" else FileFormat.YAML)
     columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"Reading {source.name}")
         try:
-            entries = parse(source.read_text(encoding="utf-8-sig"), chosen.value)
+            knowledge_base = parse(source.read_text(encoding="utf-8-sig"), chosen.value)
         except (OSError, UnicodeDecodeError) as error:
             console.print(f"[red]Cannot read {source}:[/] {error}")
             raise typer.Exit(1) from None
@@ -76,8 +77,8 @@ def import_(
             for problem in error.problems[:50]:
                 console.print(f"  • {problem}")
             raise typer.Exit(1) from None
-        progress.update(task, description=f"Writing {len(entries)} entries")
-        summary = asyncio.run(_write_all(_settings(), entries, replace=replace))
+        progress.update(task, description=f"Writing {len(knowledge_base.entries)} entries")
+        summary = asyncio.run(_write_all(_settings(), knowledge_base, replace=replace))
     console.print(
         f"Imported {source.name}: {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed."
@@ -92,19 +93,21 @@ def _settings() -> Settings:
     return settings
 
 
-async def _read_all(settings: Settings) -> list[FaqEntryData]:
+async def _read_all(settings: Settings) -> KnowledgeBase:
     db = create_engine(settings.effective_database_url)
     try:
-        return list(await SqlFaqRepository(session_factory(db)).all_entries())
+        return await read_knowledge_base(SqlFaqRepository(session_factory(db)))
     finally:
         await db.dispose()
 
 
 async def _write_all(
-    settings: Settings, entries: list[FaqEntryData], *, replace: bool
+    settings: Settings, knowledge_base: KnowledgeBase, *, replace: bool
 ) -> ImportSummary:
     db = create_engine(settings.effective_database_url)
     try:
-        return await SqlFaqRepository(session_factory(db)).write_all(entries, replace=replace)
+        return await SqlFaqRepository(session_factory(db)).write_all(
+            knowledge_base.entries, replace=replace, categories=knowledge_base.categories
+        )
     finally:
         await db.dispose()

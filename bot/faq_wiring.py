@@ -1,35 +1,36 @@
 """Builds the FAQ admin (faq/admin_service.py) for the web process: the stores, the
-background publisher on Rasa, the answer preview on the channels' own renderers and the
-test box on the live decision policy."""
+background publisher on Rasa (which also trains the test box's candidate model), the answer
+preview on the channels' own renderers and the test box on the live decision policy."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import TYPE_CHECKING
 
 from bot.answer_preview import ChannelPreview, preview_answer
 from bot.errors import NluUnavailableError
-from bot.model_publishing import RasaModelTrainer, RedisLease
-from bot.nlu_data import TrainingSets, training_yaml_for
+from bot.model_publishing import RasaModelTrainer, RedisCandidateRecord, RedisLease
+from bot.nlu_data import TrainingSets
+from bot.reading import message_reader
 from bot.settings import Settings
 from bot.storage.audit import AuditLog
 from faq.admin_service import FaqAdmin
-from faq.api_models import ChannelPreviewOut, PreviewOut, Resemblance, TestOut, Verdict
+from faq.api_models import CandidateOut, ChannelPreviewOut, PreviewOut, TestOut, Verdict
+from faq.candidates import Candidates, CandidateState
+from faq.categories import SqlCategories
 from faq.misses import SqlMisses
 from faq.publications import SqlPublicationStore
 from faq.publisher import Publisher
 from faq.revision_store import SqlRevisionStore
-from nlu.example_index import ExampleIndex, examples_from_training_yaml
+from nlu.rasa_client import RasaNlu
 from nlu.reader import MessageReader
 from nlu.training_data import base_intent_names
 
 if TYPE_CHECKING:
     from bot.app import Resources
 
-CANDIDATES_SHOWN = 3
 STOP_SECONDS = 5.0
 
 
@@ -52,50 +53,71 @@ def preview(answer: str, buttons: Sequence[str], language: str) -> PreviewOut:
 
 
 class TestBox:
-    """The served model's decision for a question, and the example vote over the knowledge
-    base as it will be with the open drafts (before any training)."""
+    """A question's decision by the served model and by the candidate model (trained on the
+    knowledge base with the open drafts, served by the NLU gateway under /candidates/)."""
 
-    def __init__(self, reader: MessageReader, res: Resources, revisions: SqlRevisionStore) -> None:
-        self._reader = reader
+    def __init__(
+        self, settings: Settings, res: Resources, reader: MessageReader, candidates: Candidates
+    ) -> None:
+        self._settings = settings
         self._res = res
-        self._revisions = revisions
-        self._index: tuple[str, ExampleIndex] | None = None
+        self._reader = reader
+        self._candidates = candidates
 
     async def __call__(self, text: str, language: str) -> TestOut:
-        """Both opinions on one question."""
-        model = await self._res.rasa.served_model()
-        try:
-            reading = await self._reader.read(text, await self._res.faq.slugs())
-        except NluUnavailableError:
-            current = None
-        else:
-            decision = reading.decision
-            current = Verdict(
-                action=decision.action.value,
-                faq=decision.faq,
-                intent=decision.intent,
-                confidence=round(decision.confidence, 3),
-            )
-        shares = (await self._candidate_index()).shares(text)
-        best = sorted(shares.items(), key=lambda item: item[1], reverse=True)[:CANDIDATES_SHOWN]
+        """Both models' decisions on one question (the candidate's once it is trained)."""
+        current = await _verdict(self._reader, text, await self._res.faq.slugs())
         return TestOut(
-            model=model,
+            model=await self._res.rasa.served_model(),
             current=current,
-            candidate=[Resemblance(faq=slug, share=round(share, 3)) for slug, share in best],
+            candidate=await self.candidate(text),
         )
 
-    async def _candidate_index(self) -> ExampleIndex:
-        unpublished = [
-            revision
-            for topic in await self._revisions.topics()
-            for revision in (topic.pending, topic.open)
-            if revision is not None
-        ]
-        data = training_yaml_for(await self._revisions.candidate(unpublished))
-        digest = hashlib.sha256(data.encode()).hexdigest()
-        if self._index is None or self._index[0] != digest:
-            self._index = (digest, ExampleIndex(examples_from_training_yaml(data)))
-        return self._index[1]
+    async def candidate(self, text: str | None = None) -> CandidateOut:
+        """The candidate's training state, and its decision on `text` once it serves."""
+        entries = await self._candidates.entries()
+        status = await self._candidates.status(entries)
+        verdict = None
+        state = status.state.value
+        if status.state is CandidateState.READY and text:
+            verdict = await _verdict(
+                self._candidate_reader(status.model), text, {e.slug for e in entries}
+            )
+            state = "ready" if verdict else "loading"
+        return CandidateOut(
+            state=state,  # type: ignore[arg-type]
+            model=status.model,
+            stage=status.stage,
+            percent=round(status.percent, 1),
+            error=status.error,
+            verdict=verdict,
+        )
+
+    def _candidate_reader(self, model: str) -> MessageReader:
+        settings = self._settings
+        nlu = RasaNlu(
+            self._res.http, f"{settings.rasa_url}/candidates/{model}", settings.rasa_timeout_seconds
+        )
+
+        async def model_name() -> str:
+            return model
+
+        training_sets = TrainingSets(self._res.sessions)
+        return message_reader(settings, nlu, self._res.faq, model_name, training_sets)
+
+
+async def _verdict(reader: MessageReader, text: str, slugs: Collection[str]) -> Verdict | None:
+    """The reader's decision, or None while its NLU server cannot answer."""
+    try:
+        decision = (await reader.read(text, slugs)).decision
+    except NluUnavailableError:
+        return None
+    return Verdict(
+        action=decision.action.value,
+        faq=decision.faq,
+        intent=decision.intent,
+        confidence=round(decision.confidence, 3),
+    )
 
 
 @contextlib.asynccontextmanager
@@ -107,7 +129,10 @@ async def faq_admin(
     publications = SqlPublicationStore(res.sessions)
     trainer = RasaModelTrainer(settings, res.rasa, TrainingSets(res.sessions))
     lease = RedisLease(res.redis, res.keys.faq_publisher_lease)
-    publisher = Publisher(revisions, publications, trainer, lease)
+    candidates = Candidates(
+        revisions, trainer, RedisCandidateRecord(res.redis, res.keys.faq_candidate)
+    )
+    publisher = Publisher(revisions, publications, trainer, lease, after_publications=candidates)
     task = asyncio.create_task(publisher.run())
     try:
         yield FaqAdmin(
@@ -117,7 +142,9 @@ async def faq_admin(
             audit=AuditLog(res.sessions),
             live=res.faq,
             preview=preview,
-            test=TestBox(reader, res, revisions),
+            test=TestBox(settings, res, reader, candidates),
+            candidates=candidates,
+            categories=SqlCategories(res.sessions),
             misses=SqlMisses(res.sessions),
         )
     finally:

@@ -94,3 +94,8 @@ class Keys:
     def faq_publisher_lease(self) -> str:
         """Held by the one web process that publishes FAQ revisions (expires if it dies)."""
         return f"{self.prefix}:faq:publisher"
+
+    @property
+    def faq_candidate(self) -> str:
+        """The test box's candidate model: the latest training request and its progress."""
+        return f"{self.prefix}:faq:candidate"

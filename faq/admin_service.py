@@ -3,13 +3,16 @@ resources; built in bot/faq_wiring.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from aiohttp import web
 
 from bot.storage.audit import AuditLog
-from faq.api_models import PreviewOut, TestOut
+from faq.api_models import CandidateOut, PreviewOut, TestOut
+from faq.candidates import Candidates
+from faq.categories import SqlCategories
 from faq.editorial import FieldChange, Revision, Topic, diff
 from faq.misses import SqlMisses
 from faq.ports import FaqRepository
@@ -18,7 +21,18 @@ from faq.publisher import Publisher
 from faq.revision_store import EditorialError, SqlRevisionStore
 
 Previewer = Callable[[str, Sequence[str], str], PreviewOut]  # (answer, buttons, language)
-Tester = Callable[[str, str], Awaitable[TestOut]]  # (question, language)
+
+
+class Tester(Protocol):
+    """The test box: which entry would answer a question (bot/faq_wiring.py)."""
+
+    async def __call__(self, text: str, language: str) -> TestOut:
+        """The served and the candidate model's decision on the question."""
+        ...
+
+    async def candidate(self, text: str | None = None) -> CandidateOut:
+        """The candidate model's state (and its decision on `text`, once it serves)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +47,8 @@ class FaqAdmin:
     preview: Previewer
     test: Tester
     misses: SqlMisses  # the inbox of what the bot did not settle
+    candidates: Candidates  # the model trained on the open drafts, for the test box
+    categories: SqlCategories  # the customer's menu
 
     async def topics(self) -> list[Topic]:
         """Every topic, imports and seeding included."""
@@ -70,6 +86,12 @@ class FaqAdmin:
         revision = await self.revisions.publish(slug, number, actor)
         self.publisher.wake()
         return revision
+
+    async def train_candidate(self, actor: str) -> CandidateOut:
+        """Queue the training of a model on the open drafts for the test box."""
+        await self.candidates.request(actor)
+        self.publisher.wake()
+        return await self.test.candidate()
 
     async def rollback(self, slug: str, number: int, actor: str) -> Revision:
         """Publish an earlier version's content again."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from aiohttp import web
+from yarl import URL
 
 from bot.web.auth import Role, StaffUser, require_role
 from bot.web.sessions import form_field
@@ -32,6 +33,7 @@ def setup_admin(app: web.Application) -> None:
     app.router.add_get(f"/admin/faq/{SLUG}", topic_page)
     app.router.add_post(f"/admin/faq/{SLUG}/draft", save_draft)
     app.router.add_post(f"/admin/faq/{SLUG}/revisions/{NUMBER}/{{step}}", workflow_step)
+    app.router.add_post(f"/admin/faq/{SLUG}/candidate", train_candidate)
     app.router.add_get(f"/admin/faq/{SLUG}/diff", diff_page)
     app.router.add_get("/admin/publications", publications_page)
     app.router.add_get("/admin/publications/{publication_id:[0-9]{1,9}}", publication_page)
@@ -59,11 +61,20 @@ async def new_topic_form(request: web.Request) -> web.StreamResponse:
     (`?misses=1,2,3`; saving it takes them out of the inbox)."""
     form: dict[str, str] = {}
     ids = message_ids(request.query.get("misses", ""))
-    if group := await request.app[FAQ_ADMIN].misses.group_of(ids):
+    faq = request.app[FAQ_ADMIN]
+    if group := await faq.misses.group_of(ids):
         form = {"misses": ",".join(map(str, group.message_ids)), "enabled": "on"}
         form[f"{group.language}_examples"] = "\n".join(group.examples())
         form[f"{group.language}_question"] = group.label[:200]
-    return render(request, "admin_topic_form.html", form=form, problems=[], refused="", topic=None)
+    return render(
+        request,
+        "admin_topic_form.html",
+        form=form,
+        problems=[],
+        refused="",
+        topic=None,
+        categories=await faq.categories.all(),
+    )
 
 
 @require_role(Role.EDITOR)
@@ -103,6 +114,7 @@ async def _save(request: web.Request, user: StaffUser, *, new: bool) -> web.Stre
             problems=problems,
             refused=refused,
             topic=None,
+            categories=await faq.categories.all(),
             status=422,
         )
     if new and (ids := message_ids(form["misses"])):
@@ -200,6 +212,7 @@ async def _topic_view(
     }
     question = request.query.get("q", "").strip()[:2000]
     tested: TestOut | None = await faq.test(question, language) if question else None
+    candidate = tested.candidate if tested else await faq.test.candidate()
     return render(
         request,
         "admin_topic.html",
@@ -212,6 +225,8 @@ async def _topic_view(
         history=await faq.revisions.history(topic.slug),
         question=question,
         tested=tested,
+        candidate=candidate,
+        categories=await faq.categories.all(),
         saved="saved" in request.query,
         refused=refused or request.query.get("refused", ""),
     )
@@ -241,6 +256,17 @@ async def workflow_step(request: web.Request) -> web.StreamResponse:
     except EditorialError as error:
         raise web.HTTPSeeOther(f"/admin/faq/{slug}?refused={error.code}") from None
     raise web.HTTPSeeOther(f"/admin/faq/{slug}")
+
+
+@require_role(Role.EDITOR)
+async def train_candidate(request: web.Request) -> web.StreamResponse:
+    """Train the test box's model on the open drafts; back to the topic, question kept."""
+    faq, user = request.app[FAQ_ADMIN], request["user"]
+    slug = (await _topic_or_404(faq, request.match_info["slug"])).slug
+    await faq.train_candidate(user.username)
+    question = form_field(await request.post(), "q").strip()[:2000]
+    location = URL(f"/admin/faq/{slug}")
+    raise web.HTTPSeeOther(location.with_query(q=question) if question else location)
 
 
 @require_role(Role.EDITOR)

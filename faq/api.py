@@ -18,6 +18,9 @@ from faq.admin_service import FAQ_ADMIN, FaqAdmin
 from faq.api_models import (
     AuditEntryOut,
     AuditPage,
+    CategoryBody,
+    CategoryList,
+    CategoryOut,
     DiffLine,
     DiffOut,
     ErrorOut,
@@ -36,7 +39,7 @@ from faq.api_models import (
     TopicOut,
 )
 from faq.editorial import SLUG_PATTERN, Problem
-from faq.exchange import to_csv, to_yaml
+from faq.exchange import read_knowledge_base, write
 from faq.openapi import openapi_document
 from faq.publications import Publication
 from faq.revision_store import EditorialError
@@ -46,6 +49,7 @@ OPENAPI_PATH = "/api/openapi.json"
 # Route patterns shared with the admin pages: a malformed slug or number is a plain 404.
 SLUG = f"{{slug:{SLUG_PATTERN.pattern.strip('^$')}}}"
 NUMBER = "{number:[0-9]{1,9}}"
+CATEGORY = f"{{category:{SLUG_PATTERN.pattern.strip('^$')}}}"
 Body = TypeVar("Body", bound=BaseModel)
 Endpoint = Callable[[web.Request, StaffUser, FaqAdmin], Awaitable[web.Response]]
 _STATUS = {
@@ -54,15 +58,19 @@ _STATUS = {
     "wrong_state": 409,
     "busy": 409,
     "conflict": 409,
+    "in_use": 409,
+    "unknown_category": 409,
     "invalid": 422,
 }
 _MESSAGES = {
-    "not_found": "no such topic or version",
+    "not_found": "no such topic, version or category",
     "slug_taken": "a topic with this slug exists",
     "wrong_state": "this version is not in a state that allows this step",
     "busy": "a version of this topic is being published; wait until it is live",
     "invalid": "the content cannot be trained on or answered with",
     "conflict": "someone changed this topic at the same moment; load it and try again",
+    "in_use": "topics use this category; move them to another one first",
+    "unknown_category": "no such category; an admin creates it first",
 }
 
 
@@ -314,15 +322,57 @@ async def test_question(request: web.Request, user: StaffUser, faq: FaqAdmin) ->
 
 
 @endpoint(Role.EDITOR)
+async def get_candidate(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
+    """The candidate model of the open drafts: not trained, training (with progress), ready."""
+    return json_response(await faq.test.candidate())
+
+
+@endpoint(Role.EDITOR)
+async def train_candidate(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
+    """Train a model on the open drafts in the background, to test questions against."""
+    return json_response(await faq.train_candidate(user.username), status=202)
+
+
+async def _categories(faq: FaqAdmin) -> CategoryList:
+    used = await faq.categories.in_use()
+    return CategoryList(
+        categories=[
+            CategoryOut(slug=c.slug, names=c.names, position=c.position, topics=used.get(c.slug, 0))
+            for c in await faq.categories.all()
+        ]
+    )
+
+
+@endpoint(Role.EDITOR)
+async def list_categories(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
+    """The menu's categories in their order, with how many topics use each."""
+    return json_response(await _categories(faq))
+
+
+@endpoint(Role.ADMIN)
+async def save_category(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
+    """Create, rename or move a category; the menu shows it at once (no training needed)."""
+    body = await read_body(request, CategoryBody)
+    slug = request.match_info["category"]
+    await faq.categories.save(slug, body.names.model_dump(), user.username, body.position)
+    return json_response(await _categories(faq))
+
+
+@endpoint(Role.ADMIN)
+async def delete_category(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
+    """Remove a category no topic uses."""
+    await faq.categories.delete(request.match_info["category"], user.username)
+    return json_response(await _categories(faq))
+
+
+@endpoint(Role.EDITOR)
 async def export(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
     """The live knowledge base as YAML or CSV (the files `servicebot faq import` reads)."""
     file_format = request.query.get("format", "yaml")
     if file_format not in ("yaml", "csv"):
         raise ApiError(400, "invalid_parameter", "format is yaml or csv")
-    entries = await faq.live.all_entries()
-    text = to_csv(entries) if file_format == "csv" else to_yaml(entries)
     return web.Response(
-        text=text,
+        text=write(await read_knowledge_base(faq.live), file_format),
         content_type="text/csv" if file_format == "csv" else "application/yaml",
         headers={"Content-Disposition": f'attachment; filename="faq.{file_format}"'},
     )
@@ -373,6 +423,11 @@ def setup_api(app: web.Application) -> None:
     app.router.add_get("/api/faq/publications/{publication_id:[0-9]{1,9}}", get_publication)
     app.router.add_post("/api/faq/preview", preview)
     app.router.add_post("/api/faq/test", test_question)
+    app.router.add_get("/api/faq/categories", list_categories)
+    app.router.add_put(f"/api/faq/categories/{CATEGORY}", save_category)
+    app.router.add_delete(f"/api/faq/categories/{CATEGORY}", delete_category)
+    app.router.add_get("/api/faq/candidate", get_candidate)
+    app.router.add_post("/api/faq/candidate", train_candidate)
     app.router.add_get("/api/faq/export", export)
     app.router.add_get("/api/audit", audit)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from faq.editorial import (
     MAX_ANSWER,
@@ -240,20 +240,65 @@ class Verdict(_Strict):
     confidence: float
 
 
-class Resemblance(_Strict):
-    """Which topic's examples (drafts included) the question is most like."""
+class CandidateOut(_Strict):
+    """The model trained on the knowledge base with every open draft in place: its training
+    and, once the NLU server serves it, its decision. `loading` means trained and being
+    loaded for testing (a few seconds to a minute)."""
 
-    faq: str
-    share: float
+    state: Literal["not_trained", "queued", "training", "loading", "ready", "failed"]
+    model: str
+    stage: str
+    percent: float
+    error: str
+    verdict: Verdict | None
 
 
 class TestOut(_Strict):
-    """The served model's decision, and the nearest examples of the knowledge base as it
-    will be once the open drafts are published."""
+    """The served model's decision, and the candidate model's once it is trained."""
 
     model: str | None
     current: Verdict | None
-    candidate: list[Resemblance]
+    candidate: CandidateOut
+
+
+CategoryName = Annotated[str, StringConstraints(max_length=24, pattern=VISIBLE.pattern)]
+
+
+def _whole_number(value: object) -> object:
+    """JSON has one number type: 3.0 is as good a place as 3 (but true is not 1)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Place = Annotated[Annotated[int, Field(ge=0, le=999)], BeforeValidator(_whole_number)]
+
+
+class CategoryNames(_Strict):
+    """A category's name per language; German is required."""
+
+    de: CategoryName
+    en: Annotated[str, StringConstraints(max_length=24)] = ""
+
+
+class CategoryBody(_Strict):
+    """A category's names and, to move it, its place (0 is first)."""
+
+    names: CategoryNames
+    position: Place | None = None
+
+
+class CategoryOut(_Strict):
+    """A category of the customer's menu."""
+
+    slug: str
+    names: dict[str, str]
+    position: int
+    topics: int = Field(description="Topics that use it (a used category cannot be deleted).")
+
+
+class CategoryList(_Strict):
+    """The menu's categories in their order."""
+
+    categories: list[CategoryOut]
 
 
 class AuditEntryOut(_Strict):

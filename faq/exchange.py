@@ -1,21 +1,35 @@
-"""The whole knowledge base as a file, both ways: YAML (one item per topic, a block per
-language, the layout of faq/data/demo_faq.yaml) or CSV (one row per topic and language, the
-examples one per line in their cell), so a company can start from the FAQ list it has. An
-export imported again is the same knowledge base, and exports it to the same bytes."""
+"""The whole knowledge base as a file, both ways: YAML (the menu's categories with their
+names, then one item per topic with a block per language: the layout of
+faq/data/demo_faq.yaml) or CSV (one row per topic and language, the examples one per line in
+their cell, the category's name in the row's language beside it, rows in menu order), so a
+company can start from the FAQ list it has. An export imported again is the same knowledge
+base, and exports it to the same bytes. (A category no topic uses has no row in a CSV.)"""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from faq.categories import MAX_NAME
 from faq.editorial import MAX_QUESTION, SLUG_PATTERN
-from faq.model import LANGUAGES, FaqEntryData
+from faq.model import LANGUAGES, Category, FaqEntryData
+from faq.ports import FaqRepository
 
 CSV_COLUMNS = ("slug", "category", "language", "question", "answer", "examples")
+CSV_CATEGORY_NAME = "category_name"  # optional in a company's own file
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """What a file holds: the entries, and the categories in menu order."""
+
+    entries: list[FaqEntryData]
+    categories: list[Category] = field(default_factory=list)
 
 
 class ExchangeError(ValueError):
@@ -26,8 +40,12 @@ class ExchangeError(ValueError):
         self.problems = list(problems)
 
 
-def to_yaml(entries: Iterable[FaqEntryData]) -> str:
-    """The knowledge base as YAML, topics in slug order."""
+def to_yaml(entries: Iterable[FaqEntryData], categories: Iterable[Category] = ()) -> str:
+    """The knowledge base as YAML: categories in menu order, topics in slug order."""
+    listed = [
+        {"slug": c.slug, **{lang: c.names[lang] for lang in LANGUAGES if lang in c.names}}
+        for c in categories
+    ]
     topics: dict[str, dict[str, Any]] = {}
     for entry in sorted(entries, key=lambda e: (e.slug, LANGUAGES.index(e.language))):
         topic = topics.setdefault(entry.slug, {"slug": entry.slug, "category": entry.category})
@@ -37,7 +55,7 @@ def to_yaml(entries: Iterable[FaqEntryData]) -> str:
             "examples": list(entry.examples),
         }
     return yaml.dump(
-        {"entries": list(topics.values())},
+        {"categories": listed, "entries": list(topics.values())},
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
@@ -45,8 +63,9 @@ def to_yaml(entries: Iterable[FaqEntryData]) -> str:
     )
 
 
-def from_yaml(text: str) -> list[FaqEntryData]:
-    """The entries of a YAML export. Raises ExchangeError."""
+def from_yaml(text: str) -> KnowledgeBase:
+    """The knowledge base of a YAML export (the categories are optional). Raises
+    ExchangeError."""
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -83,15 +102,53 @@ def from_yaml(text: str) -> list[FaqEntryData]:
                 examples=tuple(str(example).strip() for example in examples),
             )
             entries.append((entry, f"entry {index}"))
-    return _checked(entries, problems)
+    categories = _yaml_categories(document.get("categories", []), problems)
+    return KnowledgeBase(_checked(entries, problems), categories)
 
 
-def to_csv(entries: Iterable[FaqEntryData]) -> str:
-    """The knowledge base as CSV with a header row, rows in slug and language order."""
+def _yaml_categories(items: object, problems: list[str]) -> list[Category]:
+    if not isinstance(items, list):
+        problems.append('"categories" must be a list')
+        return []
+    categories = []
+    for index, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            problems.append(f"category {index}: not a mapping")
+            continue
+        names = {lang: str(item[lang]).strip() for lang in LANGUAGES if item.get(lang)}
+        categories.append((Category(str(item.get("slug", "")), names), f"category {index}"))
+    return _checked_categories(categories, problems)
+
+
+def _checked_categories(
+    categories: list[tuple[Category, str]], problems: list[str]
+) -> list[Category]:
+    seen: set[str] = set()
+    for category, where in categories:
+        if not SLUG_PATTERN.fullmatch(category.slug) or len(category.slug) > 32:
+            problems.append(f"{where}: a category is 2-32 lower-case letters, digits or _")
+        if category.slug in seen:
+            problems.append(f"{where}: {category.slug} appears twice")
+        seen.add(category.slug)
+        if any(len(name) > MAX_NAME for name in category.names.values()):
+            problems.append(f"{where}: a category's name has at most {MAX_NAME} characters")
+    return [Category(c.slug, c.names, position) for position, (c, _w) in enumerate(categories)]
+
+
+def to_csv(entries: Iterable[FaqEntryData], categories: Iterable[Category] = ()) -> str:
+    """The knowledge base as CSV with a header row, rows in menu order of their category
+    (then slug and language), so that an import reads the categories' order back."""
+    by_slug = {category.slug: category for category in categories}
+    place = {slug: index for index, slug in enumerate(by_slug)}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry in sorted(entries, key=lambda e: (e.slug, LANGUAGES.index(e.language))):
+    writer.writerow((*CSV_COLUMNS, CSV_CATEGORY_NAME))
+    rows = sorted(
+        entries,
+        key=lambda e: (place.get(e.category, len(place)), e.category, e.slug, e.language),
+    )
+    for entry in rows:
+        category = by_slug.get(entry.category)
         writer.writerow(
             (
                 entry.slug,
@@ -100,18 +157,22 @@ def to_csv(entries: Iterable[FaqEntryData]) -> str:
                 entry.question,
                 entry.answer,
                 "\n".join(entry.examples),
+                category.names.get(entry.language, "") if category else "",
             )
         )
     return out.getvalue()
 
 
-def from_csv(text: str) -> list[FaqEntryData]:
-    """The entries of a CSV export (its header names the columns). Raises ExchangeError."""
+def from_csv(text: str) -> KnowledgeBase:
+    """The knowledge base of a CSV export (its header names the columns; the categories are
+    those its rows name, in the order they first appear). Raises ExchangeError."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # Excel writes a BOM
     missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
     if missing:
         raise ExchangeError([f"the header lacks the columns {', '.join(sorted(missing))}"])
     entries = []
+    names: dict[str, dict[str, str]] = {}  # category -> language -> name
+    problems: list[str] = []
     start = reader.line_num + 1  # a row's first line (a cell may span several)
     for row in reader:
         entry = FaqEntryData(
@@ -125,12 +186,29 @@ def from_csv(text: str) -> list[FaqEntryData]:
             ),
         )
         entries.append((entry, f"line {start}"))
+        named = names.setdefault(entry.category, {})
+        name = (row.get(CSV_CATEGORY_NAME) or "").strip()
+        if name and named.setdefault(entry.language, name) != name:
+            problems.append(f"line {start}: another name for {entry.category} than before")
         start = reader.line_num + 1
-    return _checked(entries, [])
+    categories = [(Category(slug, named), f"category {slug}") for slug, named in names.items()]
+    checked = _checked_categories(categories, problems)
+    return KnowledgeBase(_checked(entries, problems), checked)
 
 
-def parse(text: str, file_format: str) -> list[FaqEntryData]:
-    """The entries of a file in "yaml" or "csv"."""
+async def read_knowledge_base(repository: FaqRepository) -> KnowledgeBase:
+    """What the bot answers now, with its categories, ready to be written as a file."""
+    return KnowledgeBase(list(await repository.all_entries()), list(await repository.categories()))
+
+
+def write(knowledge_base: KnowledgeBase, file_format: str) -> str:
+    """The knowledge base as a file in "yaml" or "csv"."""
+    writer = to_csv if file_format == "csv" else to_yaml
+    return writer(knowledge_base.entries, knowledge_base.categories)
+
+
+def parse(text: str, file_format: str) -> KnowledgeBase:
+    """The knowledge base in a file in "yaml" or "csv"."""
     return from_csv(text) if file_format == "csv" else from_yaml(text)
 
 

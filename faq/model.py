@@ -20,6 +20,24 @@ class FaqEntryData:
 
 
 @dataclass(frozen=True, slots=True)
+class Category:
+    """A group of topics in the customer's menu, named in the knowledge base's languages;
+    categories are listed in the order of their `position`."""
+
+    slug: str
+    names: dict[str, str] = field(default_factory=dict)  # language -> name
+    position: int = 0
+
+    def name(self, language: str) -> str:
+        """The name in `language`, else in German, else made from the slug."""
+        return (
+            self.names.get(language)
+            or self.names.get(LANGUAGES[0])
+            or self.slug.replace("_", " ").capitalize()
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ImportSummary:
     """What an import did, counted in entries (a topic in one language)."""
 

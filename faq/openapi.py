@@ -17,13 +17,20 @@ _ERRORS = {
     "400": "A query parameter is malformed.",
     "401": "Not logged in.",
     "403": "The role does not allow this, or the CSRF token is missing.",
-    "404": "No such topic, version or publication.",
-    "409": "The version is not in a state that allows this step.",
+    "404": "No such topic, version, publication or category.",
+    "409": "The version is not in a state that allows this step, or the category is missing "
+    "or in use.",
     "413": "The body is too large.",
     "415": "The body is not JSON.",
     "422": "The body does not match the schema, or the content cannot be trained on.",
 }
-_INPUTS: tuple[type[BaseModel], ...] = (m.NewTopicBody, m.TopicBody, m.PreviewBody, m.TestBody)
+_INPUTS: tuple[type[BaseModel], ...] = (
+    m.NewTopicBody,
+    m.TopicBody,
+    m.PreviewBody,
+    m.TestBody,
+    m.CategoryBody,
+)
 _OUTPUTS: tuple[type[BaseModel], ...] = (
     m.TopicList,
     m.TopicOut,
@@ -34,6 +41,8 @@ _OUTPUTS: tuple[type[BaseModel], ...] = (
     m.PublicationOut,
     m.PreviewOut,
     m.TestOut,
+    m.CandidateOut,
+    m.CategoryList,
     m.AuditPage,
     m.ErrorOut,
     m.MeOut,
@@ -73,12 +82,29 @@ NUMBER = _path_parameter(
 PUBLICATION = _path_parameter(
     "publication_id", {"type": "integer", "minimum": 0, "maximum": 999_999_999}, "The publication."
 )
+CATEGORY = _path_parameter(
+    "category",
+    {"type": "string", "pattern": SLUG_PATTERN.pattern, "maxLength": 32},
+    "The category's key.",
+)
 VERSION = {"type": "integer", "minimum": 1, "maximum": 999_999_999}
 # The layout of faq/data/demo_faq.yaml: one item per topic, a block per language.
 _YAML_EXPORT = {
     "type": "object",
-    "required": ["entries"],
+    "required": ["categories", "entries"],
     "properties": {
+        "categories": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["slug"],
+                "properties": {
+                    "slug": {"type": "string"},
+                    "de": {"type": "string"},
+                    "en": {"type": "string"},
+                },
+            },
+        },
         "entries": {
             "type": "array",
             "items": {
@@ -91,7 +117,7 @@ _YAML_EXPORT = {
                     "en": {"$ref": "#/components/schemas/WordingBody"},
                 },
             },
-        }
+        },
     },
 }
 
@@ -208,6 +234,25 @@ def _paths() -> dict[str, Any]:
         "/api/faq/test": {
             "post": _operation("Test a question", ("200", "TestOut"), body="TestBody")
         },
+        "/api/faq/categories": {
+            "get": _operation("List categories", ("200", "CategoryList")),
+        },
+        "/api/faq/categories/{category}": {
+            "put": _operation(
+                "Save a category",
+                ("200", "CategoryList"),
+                body="CategoryBody",
+                parameters=(CATEGORY,),
+                role="admin",
+            ),
+            "delete": _operation(
+                "Delete a category", ("200", "CategoryList"), parameters=(CATEGORY,), role="admin"
+            ),
+        },
+        "/api/faq/candidate": {
+            "get": _operation("Get the candidate model", ("200", "CandidateOut")),
+            "post": _operation("Train the candidate model", ("202", "CandidateOut")),
+        },
         "/api/faq/export": {"get": export},
         "/api/audit": {
             "get": _operation(
@@ -247,7 +292,7 @@ def openapi_document() -> dict[str, Any]:
                 "Topics of the knowledge base, their versions (draft, review, publishing, "
                 "published), background publishing, preview, test box and audit log. "
                 "Log in at /agent/login; send the session cookie, and the session's CSRF "
-                "token as X-CSRF-Token with every POST and PUT."
+                "token as X-CSRF-Token with every POST, PUT and DELETE."
             ),
         },
         "components": {
@@ -265,6 +310,6 @@ def _secured(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation needs the session; those that change something also the CSRF token."""
     for methods in paths.values():
         for method, operation in methods.items():
-            changes = method in ("post", "put")
+            changes = method in ("post", "put", "delete")
             operation["security"] = [{"session": [], "csrf": []} if changes else {"session": []}]
     return paths

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from faq.model import FaqEntryData, ImportSummary
+from faq.model import Category, FaqEntryData, ImportSummary
 
 
 class FaqRepository(Protocol):
@@ -23,13 +23,21 @@ class FaqRepository(Protocol):
         """Every entry in every language, ordered by slug and language."""
         ...
 
+    async def categories(self) -> Sequence[Category]:
+        """The menu's categories in their order."""
+        ...
+
     async def upsert(self, entry: FaqEntryData) -> None:
         """Create or replace the entry with the same slug and language."""
         ...
 
     async def write_all(
-        self, entries: Sequence[FaqEntryData], *, replace: bool = False
+        self,
+        entries: Sequence[FaqEntryData],
+        *,
+        replace: bool = False,
+        categories: Sequence[Category] = (),
     ) -> ImportSummary:
-        """Create or replace these entries in one go (all or nothing); with `replace`, delete
-        every entry the list does not have."""
+        """Create or replace these entries and name these categories in one go (all or
+        nothing); with `replace`, delete every entry and category the lists do not have."""
         ...

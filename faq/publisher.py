@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,10 +63,54 @@ class AlwaysHeld:
         """Nothing to give up."""
 
 
+class BackgroundTraining(Protocol):
+    """Training the publisher runs when no publication waits (the test box's candidate)."""
+
+    async def recover(self) -> None:
+        """After taking over publishing: a training another process left half done is due
+        again."""
+        ...
+
+    async def train_requested(self) -> None:
+        """Train what was asked for, if anything."""
+        ...
+
+
 @dataclass
 class _Reported:
     stage: str = "starting"
     percent: float = 0.0
+
+
+@contextlib.asynccontextmanager
+async def reporting(
+    write: Callable[[str, float], Awaitable[None]], poll_seconds: float
+) -> AsyncIterator[Progress]:
+    """A progress callback for the training thread, and a task that writes its latest stage
+    and percent every `poll_seconds` (the thread cannot touch the database itself)."""
+    reported = _Reported()
+
+    def progress(stage: str, percent: float | None) -> None:
+        reported.stage = stage
+        if percent is not None:
+            reported.percent = percent
+
+    async def report() -> None:
+        last = None
+        while True:
+            now = (reported.stage, reported.percent)
+            if now != last:
+                await write(*now)
+                last = now
+            await asyncio.sleep(poll_seconds)
+
+    reporter = asyncio.create_task(report())
+    try:
+        yield progress
+    finally:
+        reporter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reporter
 
 
 class Publisher:
@@ -79,6 +123,7 @@ class Publisher:
         trainer: ModelTrainer,
         lease: Lease | None = None,
         *,
+        after_publications: BackgroundTraining | None = None,
         load_timeout: float = 600.0,
         poll_seconds: float = 1.0,
         idle_seconds: float = 10.0,
@@ -87,6 +132,7 @@ class Publisher:
         self._publications = publications
         self._trainer = trainer
         self._lease = lease or AlwaysHeld()
+        self._after_publications = after_publications
         self._load_timeout = load_timeout
         self._poll = poll_seconds
         self._idle = idle_seconds
@@ -112,8 +158,12 @@ class Publisher:
                 try:
                     if not recovered:
                         await self._publications.interrupt_unfinished()
+                        if self._after_publications is not None:
+                            await self._after_publications.recover()
                         recovered = True
                     await self.publish_pending()
+                    if self._after_publications is not None:
+                        await self._after_publications.train_requested()
                 except Exception:  # the loop must outlive a database hiccup
                     log.exception("faq_publisher_failed")
                 finally:
@@ -155,34 +205,17 @@ class Publisher:
         return await self._publications.get(publication.id)
 
     async def _train(self, publication_id: int, pending: Sequence[Revision]) -> str:
-        reported = _Reported()
-
-        def progress(stage: str, percent: float | None) -> None:
-            reported.stage = stage
-            if percent is not None:
-                reported.percent = percent
-
-        async def report() -> None:
-            last = None
-            while True:
-                now = (reported.stage, reported.percent)
-                if now != last:
-                    await self._publications.progress(
-                        publication_id, PublicationState.TRAINING, *now
-                    )
-                    last = now
-                await asyncio.sleep(self._poll)
+        async def write(stage: str, percent: float) -> None:
+            await self._publications.progress(
+                publication_id, PublicationState.TRAINING, stage, percent
+            )
 
         entries = await self._revisions.candidate(pending)
-        reporter = asyncio.create_task(report())
-        try:
-            return await self._trainer.train(entries, progress)
-        except Exception as error:  # any failure keeps the old answers
-            raise PublicationError(f"training failed: {error}") from error
-        finally:
-            reporter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reporter
+        async with reporting(write, self._poll) as progress:
+            try:
+                return await self._trainer.train(entries, progress)
+            except Exception as error:  # any failure keeps the old answers
+                raise PublicationError(f"training failed: {error}") from error
 
     async def _until_served(self, publication_id: int, model: str) -> None:
         previous = await self._trainer.served()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.audit import record
 from bot.storage.database import SessionFactory
-from bot.storage.models import FaqEntry, FaqRevisionRecord, as_utc
+from bot.storage.models import FaqCategoryRecord, FaqEntry, FaqRevisionRecord, as_utc
 from faq.editorial import (
     OPEN_STATES,
     Problem,
@@ -35,7 +35,8 @@ class EditorialError(Exception):
 
     def __init__(self, code: str, problems: Sequence[Problem] = ()) -> None:
         super().__init__(code)
-        # "not_found", "slug_taken", "invalid", "wrong_state", "busy", "conflict"
+        # "not_found", "slug_taken", "invalid", "wrong_state", "busy", "conflict", "in_use",
+        # "unknown_category"
         self.code = code
         self.problems = list(problems)
 
@@ -115,6 +116,9 @@ class SqlRevisionStore:
         self, slug: str, content: TopicContent, actor: str, note: str, *, new: bool
     ) -> Revision:
         async with self._sessions.begin() as session:
+            if await session.get(FaqCategoryRecord, content.category) is None:
+                # 409, not 422: the body is well-formed; the category has to exist first
+                raise EditorialError("unknown_category", [Problem("category", "unknown_category")])
             rows = list(await session.scalars(self._of(slug).with_for_update()))
             if new and rows:
                 raise EditorialError("slug_taken")

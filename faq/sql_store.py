@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from bot.storage.database import SessionFactory
 from bot.storage.models import FaqEntry
-from faq.model import FaqEntryData, ImportSummary
+from faq.categories import read_categories, write_categories
+from faq.model import Category, FaqEntryData, ImportSummary
 
 
 def _to_data(row: FaqEntry) -> FaqEntryData:
@@ -49,6 +50,11 @@ class SqlFaqRepository:
             )
             return [_to_data(row) for row in rows]
 
+    async def categories(self) -> Sequence[Category]:
+        """The menu's categories in their order."""
+        async with self._sessions() as session:
+            return await read_categories(session)
+
     async def upsert(self, entry: FaqEntryData) -> None:
         """Create or replace the entry with the same slug and language."""
         async with self._sessions.begin() as session:
@@ -66,7 +72,11 @@ class SqlFaqRepository:
             row.examples = list(entry.examples)
 
     async def write_all(
-        self, entries: Sequence[FaqEntryData], *, replace: bool = False
+        self,
+        entries: Sequence[FaqEntryData],
+        *,
+        replace: bool = False,
+        categories: Sequence[Category] = (),
     ) -> ImportSummary:
         """One transaction for the whole import."""
         added = changed = unchanged = removed = 0
@@ -97,4 +107,8 @@ class SqlFaqRepository:
                     if key not in wanted:
                         await session.delete(row)
                         removed += 1
+            used = {entry.category for entry in wanted.values()}
+            if not replace:
+                used |= {row.category for row in rows.values()}
+            await write_categories(session, categories, used=used, replace=replace)
         return ImportSummary(added, changed, removed, unchanged)

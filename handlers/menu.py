@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 from bot.messages import Button, Reply
+from faq.model import Category
 from handlers.context import HandlerContext
 from handlers.language_switch import other_language_button
 from handlers.payloads import category_payload, faq_payload
 from handlers.replies import menu_button, person_button
-from handlers.texts import CATEGORIES, category_title, text
+from handlers.texts import text
 
 _MENU_WORDS = frozenset(
     {
@@ -37,12 +38,13 @@ def is_menu_request(message_text: str) -> bool:
 
 
 async def categories(context: HandlerContext) -> list[Reply]:
-    """One button per FAQ category (known ones in our order, new ones after), then a person."""
-    present = {e.category for e in await context.faq.all_entries()}
-    known = list(CATEGORIES)
-    ordered = sorted(present, key=lambda c: (known.index(c) if c in known else len(known), c))
-    buttons = [Button(category_title(c, context.language), category_payload(c)) for c in ordered]
+    """One button per category that has topics in the customer's language, in the order the
+    admins gave them, then a person."""
     language = context.language
+    present = {e.category for e in await context.faq.all_entries() if e.language == language}
+    listed = [c for c in await context.faq.categories() if c.slug in present]
+    unlisted = [Category(slug) for slug in sorted(present - {c.slug for c in listed})]
+    buttons = [Button(c.name(language), category_payload(c.slug)) for c in listed + unlisted]
     extra = (person_button(language), other_language_button(language))
     return [Reply(text("menu", language), (*buttons, *extra))]
 
@@ -56,9 +58,9 @@ async def topics(category: str, context: HandlerContext) -> list[Reply]:
     ]
     if not entries:
         return await categories(context)
-    title = text("menu_category", context.language).format(
-        category=category_title(category, context.language)
-    )
+    named = {c.slug: c for c in await context.faq.categories()}
+    name = named.get(category, Category(category)).name(context.language)
+    title = text("menu_category", context.language).format(category=name)
     buttons = [Button(e.question, faq_payload(e.slug)) for e in entries]
     return [
         Reply(title, (*buttons, menu_button(context.language), person_button(context.language)))

@@ -215,26 +215,6 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-CATEGORIES: dict[str, dict[str, str]] = {
-    "contact": {"de": "Kontakt & Servicezeiten", "en": "Contact & service hours"},
-    "shipping": {"de": "Versand & Lieferung", "en": "Shipping & delivery"},
-    "payment": {"de": "Zahlung & Rechnung", "en": "Payment & invoices"},
-    "returns": {"de": "Rücksendung", "en": "Returns"},
-    "after_sales": {"de": "Garantie, Reparatur & Service", "en": "Warranty, repair & service"},
-    "account": {"de": "Kundenkonto", "en": "Customer account"},
-    "orders": {"de": "Bestellungen ändern", "en": "Changing orders"},
-    "sales": {"de": "Angebote & Mengenrabatt", "en": "Quotes & volume discounts"},
-    "privacy": {"de": "Datenschutz", "en": "Data privacy"},
-    "news": {"de": "Newsletter", "en": "Newsletter"},
-}
-
-
-def category_title(category: str, language: str) -> str:
-    """A category's name for buttons; unknown categories show their key."""
-    names = CATEGORIES.get(category)
-    return names.get(language, names["de"]) if names else category.replace("_", " ").title()
-
-
 def text(key: str, language: str) -> str:
     """The sentence in the language, falling back to German (our first language)."""
     variants = TEXTS[key]

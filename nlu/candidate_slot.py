@@ -88,6 +88,14 @@ class CandidateSlot:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def take(self, model: Path) -> Backend | None:
+        """Hand over the process if it serves `model` (now published: it goes live as is)."""
+        backend = self.backend
+        if backend is None or backend.model != model or not backend.alive:
+            return None
+        self.backend = None
+        return backend
+
     async def stop_if_idle(self) -> None:
         """Free the process once nobody has tested against it for a while."""
         if self.backend is not None and time.monotonic() - self._used_at > self._idle_seconds:

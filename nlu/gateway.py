@@ -80,6 +80,13 @@ class ModelGateway:
             await asyncio.sleep(POLL_SECONDS)
 
     async def _swap_to(self, model: Path) -> None:
+        tested = self.candidate.take(model)
+        if tested is not None:  # published what was tested: that process is loaded already
+            previous, self.active = self.active, tested
+            log.info("nlu_model_serving", model=model.name, seconds=0, from_candidate=True)
+            if previous is not None:
+                await stop_backend(previous)
+            return
         started = time.monotonic()
         log.info("nlu_model_loading", model=model.name)
         candidate = await start_backend(self._rasa_executable, model, self._log_file)

@@ -89,14 +89,18 @@ def train(
     log_file: Path,
     progress: Progress = lambda _stage, _percent: None,
     config: Path = CONFIG_FILE,
+    *,
+    make_current: bool = True,
 ) -> TrainedModel:
-    """Train unless a model for exactly this data and config exists; mark it current."""
+    """Train unless a model for exactly this data and config exists; mark it current unless
+    it is only a candidate to test against."""
     started = time.monotonic()
     path = model_path(training_yaml, model_dir, config)
     name = path.name.removesuffix(".tar.gz")
     model_dir.mkdir(parents=True, exist_ok=True)
     if path.exists():
-        mark_current(path)
+        if make_current:
+            mark_current(path)
         return TrainedModel(path, trained=False, seconds=time.monotonic() - started)
     if not rasa_executable.exists():
         raise TrainingError(f"Rasa is not installed at {rasa_executable}: run `make setup`")
@@ -120,7 +124,8 @@ def train(
         _run_with_progress(command, Path(workdir), log_file, progress)
     if not path.exists():
         raise TrainingError(f"Rasa finished but wrote no model; see {log_file}")
-    mark_current(path)
+    if make_current:
+        mark_current(path)
     prune_models(model_dir)
     return TrainedModel(path, trained=True, seconds=time.monotonic() - started)
 

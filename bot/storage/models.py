@@ -149,6 +149,16 @@ class FaqEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class FaqCategoryRecord(Base):
+    """A category of the customer's menu: its names per language and its place in the list."""
+
+    __tablename__ = "faq_categories"
+
+    slug: Mapped[str] = mapped_column(String(32), primary_key=True)  # as faq_entries.category
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+
+
 class CustomerRecord(Base):
     """A customer of the order system (the SQL OrderProvider's copy, seeded from CSV)."""
 

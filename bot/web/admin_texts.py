@@ -8,6 +8,30 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "admin.publications": {"de": "Veröffentlichungen", "en": "Publications"},
     "admin.audit": {"de": "Protokoll", "en": "Audit log"},
     "admin.misses": {"de": "Nicht verstanden", "en": "Misses"},
+    "admin.categories": {"de": "Kategorien", "en": "Categories"},
+    "categories.explain": {
+        "de": "Das Menü, das Kunden sehen, in dieser Reihenfolge (nur Kategorien mit Themen "
+        "erscheinen). Namen höchstens 24 Zeichen, so passen sie in eine WhatsApp-Liste. "
+        "Änderungen gelten sofort, ohne Training.",
+        "en": "The menu customers see, in this order (only categories with topics appear). "
+        "Names of at most 24 characters fit a WhatsApp list. Changes apply at once, with no "
+        "training.",
+    },
+    "categories.saved": {"de": "Kategorie gespeichert.", "en": "Category saved."},
+    "categories.topics": {"de": "{count} Themen", "en": "{count} topics"},
+    "categories.save": {"de": "Speichern", "en": "Save"},
+    "categories.up": {"de": "{name} nach oben", "en": "Move {name} up"},
+    "categories.down": {"de": "{name} nach unten", "en": "Move {name} down"},
+    "categories.delete": {"de": "Löschen", "en": "Delete"},
+    "categories.none": {"de": "Noch keine Kategorien.", "en": "No categories yet."},
+    "categories.new": {"de": "Neue Kategorie", "en": "New category"},
+    "categories.add": {"de": "Kategorie anlegen", "en": "Add category"},
+    "categories.choose": {"de": "Kategorie wählen …", "en": "Choose a category …"},
+    "categories.manage": {"de": "Kategorien verwalten", "en": "Manage categories"},
+    "hint.category_slug": {
+        "de": "Kleinbuchstaben, Ziffern und _, z. B. werkzeug_service; bleibt fest.",
+        "en": "Lower-case letters, digits and _, e.g. tool_service; fixed once created.",
+    },
     "misses.intro": {
         "de": "Kundennachrichten der letzten 30 Tage, die der Bot nicht klären konnte "
         "(nicht verstanden, Rückfrage, Übergabe) oder deren Antwort das Service-Team als "
@@ -88,6 +112,7 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     "field.answer": {"de": "Antwort", "en": "Answer"},
     "field.examples": {"de": "Beispielformulierungen", "en": "Example phrasings"},
     "field.note": {"de": "Änderungsnotiz", "en": "Change note"},
+    "field.name": {"de": "Name", "en": "Name"},
     "field.wordings": {"de": "Sprachen", "en": "Languages"},
     "hint.slug": {
         "de": "Kleinbuchstaben, Ziffern und _, z. B. akku_ruecknahme. Später nicht änderbar.",
@@ -127,6 +152,10 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "en": "fill in at least one language",
     },
     "problem.unknown_language": {"de": "unbekannte Sprache", "en": "unknown language"},
+    "problem.unknown_category": {
+        "de": "diese Kategorie gibt es nicht (ein Admin legt sie unter Kategorien an)",
+        "en": "no such category (an admin adds it under Categories)",
+    },
     "refused.not_found": {
         "de": "Dieses Thema oder diese Version gibt es nicht.",
         "en": "There is no such topic or version.",
@@ -149,6 +178,14 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     },
     "refused.invalid": {"de": "Die Version ist unvollständig.", "en": "The version is incomplete."},
     "refused.slug_taken": {"de": "Dieses Thema gibt es schon.", "en": "This topic exists."},
+    "refused.unknown_category": {
+        "de": "Diese Kategorie gibt es nicht.",
+        "en": "There is no such category.",
+    },
+    "refused.in_use": {
+        "de": "Themen nutzen diese Kategorie; erst die Themen einer anderen zuordnen.",
+        "en": "Topics use this category; move them to another one first.",
+    },
     "preview.title": {"de": "Vorschau", "en": "Preview"},
     "preview.characters": {
         "de": "{count} von {limit} Zeichen",
@@ -166,12 +203,31 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "de": "Der NLU-Server antwortet gerade nicht.",
         "en": "The NLU server does not answer right now.",
     },
-    "test.candidate": {"de": "Mit den Entwürfen", "en": "With the drafts"},
+    "test.candidate": {"de": "Testmodell mit den Entwürfen", "en": "Test model with the drafts"},
     "test.candidate_hint": {
-        "de": "Ähnlichste Beispielformulierungen der Wissensdatenbank samt offener Entwürfe "
-        "(vor dem Training; das neue Modell entscheidet nach der Veröffentlichung).",
-        "en": "Most similar example phrasings of the knowledge base including open drafts "
-        "(before training; the new model decides once published).",
+        "de": "Ein echtes Modell, trainiert auf die Wissensdatenbank samt aller offenen "
+        "Entwürfe. Die Kunden merken davon nichts. Nach einer Änderung an einem Entwurf "
+        "braucht es ein neues Training.",
+        "en": "A real model, trained on the knowledge base with every open draft. Customers "
+        "notice nothing. A changed draft needs a new training.",
+    },
+    "test.candidate_train": {"de": "Testmodell trainieren", "en": "Train the test model"},
+    "test.candidate_queued": {
+        "de": "Wartet auf das Training (Veröffentlichungen gehen vor) …",
+        "en": "Waiting for training (publications go first) …",
+    },
+    "test.candidate_training": {"de": "Training: {percent} %", "en": "Training: {percent} %"},
+    "test.candidate_loading": {
+        "de": "Das Testmodell wird geladen, die Seite fragt gleich noch einmal …",
+        "en": "The test model is loading; the page asks again in a moment …",
+    },
+    "test.candidate_ready": {
+        "de": "Das Testmodell ist bereit: oben eine Frage eingeben.",
+        "en": "The test model is ready: enter a question above.",
+    },
+    "test.candidate_failed": {
+        "de": "Das Training ist fehlgeschlagen.",
+        "en": "The training failed.",
     },
     "action.answer_faq": {"de": "Antwortet mit", "en": "Answers with"},
     "action.order_status": {"de": "Auftragsstatus", "en": "Order status"},
@@ -206,6 +262,8 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     },
     "audit.faq.misses_resolved": {"de": "Posteingang bearbeitet", "en": "Misses dealt with"},
     "audit.faq.answer_flagged": {"de": "Antwort als falsch gemeldet", "en": "Answer flagged wrong"},
+    "audit.faq.category_saved": {"de": "Kategorie gespeichert", "en": "Category saved"},
+    "audit.faq.category_deleted": {"de": "Kategorie gelöscht", "en": "Category deleted"},
     "audit.faq.adopted": {
         "de": "Außerhalb geändert (Import/Seed) übernommen",
         "en": "Outside change (import/seed) recorded",

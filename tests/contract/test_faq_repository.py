@@ -8,7 +8,7 @@ import pytest
 
 from bot.storage.database import SessionFactory
 from faq.memory_store import MemoryFaqRepository
-from faq.model import FaqEntryData
+from faq.model import Category, FaqEntryData
 from faq.ports import FaqRepository
 from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
@@ -126,3 +126,51 @@ async def test_an_import_that_replaces_removes_what_the_file_does_not_have(
     summary = await repository.write_all([OPENING_DE], replace=True)
     assert (summary.added, summary.changed, summary.unchanged, summary.removed) == (0, 0, 1, 1)
     assert await repository.all_entries() == [OPENING_DE]
+
+
+async def test_an_import_names_orders_and_creates_the_categories(
+    repository: FaqRepository,
+) -> None:
+    await repository.write_all(
+        [OPENING_DE, _entry("returns", "de")],
+        categories=[Category("general", {"de": "Allgemeines"}), Category("allgemein")],
+    )
+    assert [(c.slug, c.names, c.position) for c in await repository.categories()] == [
+        ("general", {"de": "Allgemeines"}, 0),
+        ("allgemein", {}, 1),
+    ]
+    # Names a file leaves out stay; listed categories come first; a used one is created.
+    await repository.write_all(
+        [replace(OPENING_DE, category="service")],
+        categories=[Category("allgemein", {"en": "General"}), Category("general", {"en": "Misc"})],
+    )
+    assert [(c.slug, c.names, c.position) for c in await repository.categories()] == [
+        ("allgemein", {"en": "General"}, 0),
+        ("general", {"de": "Allgemeines", "en": "Misc"}, 1),
+        ("service", {}, 2),
+    ]
+
+
+async def test_an_import_that_replaces_drops_the_categories_nothing_uses(
+    repository: FaqRepository,
+) -> None:
+    await repository.write_all(
+        [OPENING_DE, _entry("returns", "de")],
+        categories=[Category("general", {"de": "Allgemeines"}), Category("unused")],
+    )
+    await repository.write_all([_entry("returns", "de")], replace=True)
+    assert [c.slug for c in await repository.categories()] == ["general"]
+
+
+async def test_seeding_adds_the_demo_categories_but_keeps_renamed_ones() -> None:
+    repository = MemoryFaqRepository()
+    await seed_faq(repository)
+    categories = await repository.categories()
+    assert [c.slug for c in categories][:3] == ["contact", "shipping", "payment"]
+    assert categories[1].name("en") == "Shipping & delivery"
+    await repository.write_all([], categories=[Category("shipping", {"de": "Lieferung"})])
+    await seed_faq(repository)
+    assert next(c for c in await repository.categories() if c.slug == "shipping").names == {
+        "de": "Lieferung",
+        "en": "Shipping & delivery",
+    }

@@ -1,8 +1,9 @@
 """The FAQ admin in real Chromium, against the real Rasa gateway: an editor drafts a new
-topic and submits it, an admin publishes it, the model retrains in the background and the
-live bot answers the new topic through the Telegram webhook only once the gateway serves the
-new model; an answer edit goes live the same way, and a rollback restores the old answer.
-An agent cannot open the admin pages."""
+topic, submits it and asks the test box's candidate model (trained on the drafts in the
+background) which topic would answer; an admin publishes it, and the live bot answers the
+new topic through the Telegram webhook only once the gateway serves the new model (the
+tested one, so no second training); an answer edit goes live the same way, and a rollback
+restores the old answer. An agent cannot open the admin pages."""
 
 from __future__ import annotations
 
@@ -102,6 +103,17 @@ async def bot_answer(stack: Stack, question: str) -> str:
     return stack.standin.bot_messages(chat)[-1].text
 
 
+def candidate_model(stack: Stack) -> str:
+    """The model file the test box's candidate was trained into (named by its data)."""
+    models = [
+        path.name
+        for path in stack.settings.model_dir.glob("nlu-*.tar.gz")
+        if not path.is_symlink()  # the shipped model this test started from
+    ]
+    assert len(models) == 1, models
+    return models[0]
+
+
 async def publish(page: Page, number: int) -> None:
     """Wait until the topic page shows the version live: the page follows the publication,
     which goes live only once the gateway serves the model trained on it."""
@@ -127,7 +139,7 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     await expect(editor.locator("h1")).to_have_text("Wissensdatenbank")
     await editor.get_by_role("link", name="Neues Thema").click()
     await editor.locator("input[name=slug]").fill(BATTERY_TAKE_BACK.slug)
-    await editor.locator("input[name=category]").fill(BATTERY_TAKE_BACK.category)
+    await editor.get_by_label("Kategorie").select_option(BATTERY_TAKE_BACK.category)
     await editor.locator("input[name=owner]").fill("Service-Team Süd")
     await editor.locator("input[name=de_question]").fill(BATTERY_TAKE_BACK.question)
     await editor.locator("textarea[name=de_answer]").fill(NEW_ANSWER)
@@ -139,6 +151,24 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     await editor.get_by_role("button", name="Zur Prüfung einreichen").click()
     await expect(editor.locator(".states")).to_contain_text("In Prüfung v1")
     await expect(editor.get_by_role("button", name="Version 1 veröffentlichen")).to_have_count(0)
+
+    # The test box: the live model does not know the topic; the candidate, trained on the
+    # drafts, answers with it.
+    await editor.get_by_label("Wie würde ein Kunde fragen?").fill(QUESTION)
+    await editor.get_by_role("button", name="Prüfen").click()
+    await expect(editor.locator(".verdict dd").first).not_to_contain_text(BATTERY_TAKE_BACK.slug)
+    trained_from = time.monotonic()
+    await editor.get_by_role("button", name="Testmodell trainieren").click()
+    await expect(editor.locator("#candidate progress")).to_be_visible()
+    await editor.screenshot(path=screenshot_dir / "admin-candidate-training.png", full_page=True)
+    await expect(editor.locator(".candidate-verdict")).to_contain_text(
+        f"Antwortet mit: {BATTERY_TAKE_BACK.slug}", timeout=PUBLISH_MS
+    )
+    candidate_in = time.monotonic() - trained_from
+    assert await served_model(stack.http, stack.settings.rasa_url) != candidate_model(stack), (
+        "the candidate is not live"
+    )
+    assert await bot_answer(stack, QUESTION) == old_reply
     await editor.screenshot(path=screenshot_dir / "admin-topic-review.png", full_page=True)
 
     # The admin publishes; the bot keeps its old answer until the new model is served.
@@ -154,6 +184,7 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     published_in = time.monotonic() - started
     new_model = await served_model(stack.http, stack.settings.rasa_url)
     assert new_model != old_model, "live only with the new model being served"
+    assert new_model == candidate_model(stack), "the tested candidate went live, untrained again"
     await admin.screenshot(path=screenshot_dir / "admin-topic-live.png", full_page=True)
 
     await admin.wait_for_timeout(MODEL_RECHECK_SECONDS * 1000)  # the worker's model-name cache
@@ -195,4 +226,5 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     await admin.screenshot(path=screenshot_dir / "admin-misses.png", full_page=True)
     await admin.goto(f"{stack.base_url}/admin/faq")
     await admin.screenshot(path=screenshot_dir / "admin-topics.png", full_page=True)
-    print(f"publish to live through the admin: {published_in:.0f} s")
+    print(f"candidate trained and answering: {candidate_in:.0f} s")
+    print(f"publish (of the tested candidate) to live through the admin: {published_in:.0f} s")

@@ -16,7 +16,7 @@ from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.business_hours import BusinessHours
 from crm_bridge.handoff import HandoffReason
 from faq.memory_store import MemoryFaqRepository
-from faq.model import FaqEntryData
+from faq.model import Category, FaqEntryData
 from handlers.payloads import CANCEL_HANDOFF
 from handlers.texts import text
 from nlu.decision import Thresholds
@@ -29,6 +29,7 @@ from orders.memory_provider import MemoryOrderProvider
 from tests.fakes import FixedOpinion, RecordingSender
 
 _ids = itertools.count(1)
+CATEGORIES = [Category("shipping", {"de": "Versand & Lieferung", "en": "Shipping & delivery"})]
 FAQ = [
     FaqEntryData("shipping_costs", "de", "shipping", "Was kostet der Versand?", "*Versand* 6,90 €"),
     FaqEntryData(
@@ -85,7 +86,7 @@ class Harness:
                 self.opinion,
                 Thresholds(0.6, 0.2),
             ),
-            faq=MemoryFaqRepository(FAQ),
+            faq=MemoryFaqRepository(FAQ, CATEGORIES),
             orders=MemoryOrderProvider(load_customers(), load_orders()),
             handoffs=self.handoffs,
             business_hours=BusinessHours(),

@@ -1,33 +1,36 @@
-"""The knowledge base as YAML and CSV: an export imported again is the same knowledge base and
-exports to the same bytes; a file that cannot be trained on is refused with every problem and
-where it is."""
+"""The knowledge base as YAML and CSV: an export imported again is the same knowledge base
+(entries, and the categories with their names and order) and exports to the same bytes; a
+file that cannot be trained on is refused with every problem and where it is."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faq.exchange import ExchangeError, from_csv, from_yaml, parse, to_csv, to_yaml
-from faq.model import FaqEntryData
-from faq.seed import load_faq_file
+from faq.exchange import ExchangeError, KnowledgeBase, from_csv, parse, write
+from faq.model import LANGUAGES, Category, FaqEntryData
+from faq.seed import load_knowledge_base
 
 
 def ordered(entries: list[FaqEntryData]) -> list[FaqEntryData]:
-    """Entries in the order exports write them."""
+    """Entries in a fixed order (the formats write them in different ones)."""
     return sorted(entries, key=lambda e: (e.slug, e.language))
 
 
-@pytest.mark.parametrize(("write", "read"), [(to_yaml, from_yaml), (to_csv, from_csv)])
-def test_the_demo_knowledge_base_goes_round_exactly(
-    write: Callable[[list[FaqEntryData]], str], read: Callable[[str], list[FaqEntryData]]
-) -> None:
-    entries = load_faq_file()
-    exported = write(entries)
-    assert ordered(read(exported)) == ordered(entries)
-    assert write(read(exported)) == exported  # the same bytes again
+def assert_round_trip(knowledge_base: KnowledgeBase, file_format: str) -> None:
+    exported = write(knowledge_base, file_format)
+    imported = parse(exported, file_format)
+    assert ordered(imported.entries) == ordered(knowledge_base.entries)
+    assert imported.categories == knowledge_base.categories
+    assert write(imported, file_format) == exported  # the same bytes again
+
+
+@pytest.mark.parametrize("file_format", ["yaml", "csv"])
+def test_the_demo_knowledge_base_goes_round_exactly(file_format: str) -> None:
+    shipped = load_knowledge_base()
+    assert len(shipped.categories) == 10
+    assert_round_trip(shipped, file_format)
 
 
 # Words as people type them: umlauts, quotes, commas, semicolons, emoji, a "#" and a ":".
@@ -47,14 +50,21 @@ _ANSWER = st.lists(_LINE, min_size=1, max_size=4).map("\n".join)
 _SLUG = st.from_regex(r"[a-z][a-z0-9_]{2,20}", fullmatch=True)
 
 
+_NAME = _LINE.map(lambda name: name[:24].strip()).filter(bool)
+
+
 @st.composite
-def knowledge_bases(draw: st.DrawFn) -> list[FaqEntryData]:
-    """Random topics in one or both languages."""
+def knowledge_bases(draw: st.DrawFn) -> KnowledgeBase:
+    """Random topics in one or both languages, in categories named in the languages their
+    topics have (a CSV carries a category's name in its topics' rows)."""
     slugs = draw(st.lists(_SLUG, min_size=1, max_size=5, unique=True))
+    category_slugs = draw(st.lists(_SLUG, min_size=1, max_size=3, unique=True))
     entries = []
+    spoken: dict[str, set[str]] = {}
     for slug in slugs:
-        category = draw(_SLUG)
+        category = draw(st.sampled_from(category_slugs))
         for language in draw(st.sampled_from([("de",), ("en",), ("de", "en")])):
+            spoken.setdefault(category, set()).add(language)
             entries.append(
                 FaqEntryData(
                     slug=slug,
@@ -65,16 +75,19 @@ def knowledge_bases(draw: st.DrawFn) -> list[FaqEntryData]:
                     examples=tuple(draw(st.lists(_LINE, min_size=2, max_size=5))),
                 )
             )
-    return entries
+    used = [slug for slug in category_slugs if slug in spoken]  # a CSV has rows for these
+    categories = [
+        Category(slug, {lang: draw(_NAME) for lang in LANGUAGES if lang in spoken[slug]}, index)
+        for index, slug in enumerate(used)
+    ]
+    return KnowledgeBase(entries, categories)
 
 
 @settings(max_examples=150, deadline=None)
 @given(knowledge_bases())
-def test_any_knowledge_base_survives_both_formats(entries: list[FaqEntryData]) -> None:
-    for write, read in ((to_yaml, from_yaml), (to_csv, from_csv)):
-        exported = write(entries)
-        assert ordered(read(exported)) == ordered(entries)
-        assert write(read(exported)) == exported
+def test_any_knowledge_base_survives_both_formats(knowledge_base: KnowledgeBase) -> None:
+    for file_format in ("yaml", "csv"):
+        assert_round_trip(knowledge_base, file_format)
 
 
 def test_a_csv_from_excel_with_a_bom_and_other_column_order_is_read() -> None:
@@ -83,7 +96,7 @@ def test_a_csv_from_excel_with_a_bom_and_other_column_order_is_read() -> None:
         + ",slug,language,category,answer,examples\n"
         + 'Versand?,shipping_costs,de,shipping,"6,90 € netto","versand\nporto"\n'
     )
-    [entry] = from_csv(text)
+    [entry] = from_csv(text).entries
     assert (entry.slug, entry.answer, entry.examples) == (
         "shipping_costs",
         "6,90 € netto",
@@ -121,3 +134,29 @@ def test_a_csv_without_the_columns_is_refused() -> None:
     with pytest.raises(ExchangeError) as refused:
         from_csv("Frage,Antwort\nWas?,Das.\n")
     assert "the header lacks the columns" in refused.value.problems[0]
+
+
+def test_a_file_without_categories_or_category_names_is_still_read() -> None:
+    text = (
+        "entries:\n  - slug: returns\n    category: returns\n    de:\n      question: Rückgabe?\n"
+    )
+    text += "      answer: Geht.\n      examples: [rückgabe, zurückschicken]\n"
+    assert parse(text, "yaml").categories == []
+    csv_text = 'slug,category,language,question,answer,examples\nreturns,returns,de,R?,A.,"a\nb"\n'
+    assert parse(csv_text, "csv").categories == [Category("returns", {}, 0)]
+
+
+def test_bad_categories_are_named_with_their_place() -> None:
+    text = "categories:\n  - slug: Bad Key\n  - slug: ok\n    de: " + "x" * 25 + "\n  - slug: ok\n"
+    text += "entries: []\n"
+    with pytest.raises(ExchangeError) as refused:
+        parse(text, "yaml")
+    problems = refused.value.problems
+    assert any(p.startswith("category 1:") and "2-32 lower-case" in p for p in problems)
+    assert any(p.startswith("category 2:") and "at most 24" in p for p in problems)
+    assert any(p.startswith("category 3:") and "appears twice" in p for p in problems)
+    csv_text = "slug,category,language,question,answer,examples,category_name\n"
+    csv_text += 'a1,c1,de,Q?,A.,"a\nb",Eins\nb1,c1,de,Q?,A.,"a\nb",Zwei\n'
+    with pytest.raises(ExchangeError) as refused:
+        parse(csv_text, "csv")
+    assert any("another name for c1" in p for p in refused.value.problems)

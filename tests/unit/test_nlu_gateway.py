@@ -250,3 +250,21 @@ async def test_an_idle_candidate_is_stopped_to_free_its_memory(tmp_path: Path) -
             assert await running.parse("hi") == (200, "nlu-a.tar.gz")
     finally:
         await runner.cleanup()
+
+
+async def test_publishing_the_tested_candidate_puts_its_loaded_process_live(
+    running: Running,
+) -> None:
+    await wait_for(lambda: running.gateway.active is not None, seconds=20)
+    old = running.gateway.active
+    assert old is not None
+    await candidate_status(running, "nlu-b.tar.gz")
+    await wait_for(lambda: running.gateway.candidate.backend is not None, seconds=20)
+    tested = running.gateway.candidate.backend
+    assert tested is not None
+
+    running.point_to("nlu-b.tar.gz")
+    await wait_for(lambda: running.gateway.active is tested, seconds=5)
+    assert running.gateway.candidate.backend is None
+    assert await running.parse("hi") == (200, "nlu-b.tar.gz")
+    await wait_for(lambda: not _alive(old.process.pid), seconds=30)

@@ -1,6 +1,7 @@
 // FAQ admin: follows a running publication. On a topic page it polls the topic until its
 // publishing version is live (or failed back to review) and then reloads; on a publication
-// page it shows the training progress until the publication is live or failed.
+// page it shows the training progress until the publication is live or failed. The test
+// box follows its test model's training, and asks again while that model is loading.
 (function () {
   const poll = async (url) => {
     const response = await fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}});
@@ -43,5 +44,22 @@
     };
     const state = publicationBox.querySelector(".state");
     if (state && !state.classList.contains("live") && !state.classList.contains("failed")) tick();
+  }
+
+  const candidate = document.getElementById("candidate");
+  if (candidate && candidate.dataset.state === "loading") setTimeout(() => window.location.reload(), 3000);
+  if (candidate && ["queued", "training"].includes(candidate.dataset.state)) {
+    const tick = async () => {
+      const status = await poll("/api/faq/candidate");
+      if (status && !["queued", "training"].includes(status.state)) { window.location.reload(); return; }
+      if (status && status.state === "training") {
+        const bar = candidate.querySelector("progress");
+        const stage = candidate.querySelector(".stage");
+        if (bar) bar.value = status.percent;
+        if (stage) stage.textContent = candidate.dataset.training.replace("{percent}", Math.round(status.percent));
+      }
+      setTimeout(tick, 1000);
+    };
+    tick();
   }
 })();
