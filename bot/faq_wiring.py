@@ -9,6 +9,8 @@ import contextlib
 from collections.abc import AsyncIterator, Collection, Sequence
 from typing import TYPE_CHECKING
 
+import aiohttp
+
 from bot.answer_preview import ChannelPreview, preview_answer
 from bot.errors import NluUnavailableError
 from bot.model_publishing import RasaModelTrainer, RedisCandidateRecord, RedisLease
@@ -24,6 +26,7 @@ from faq.misses import SqlMisses
 from faq.publications import SqlPublicationStore
 from faq.publisher import Publisher
 from faq.revision_store import SqlRevisionStore
+from nlu.gateway import CANDIDATE_FAILED
 from nlu.rasa_client import RasaNlu
 from nlu.reader import MessageReader
 from nlu.training_data import base_intent_names
@@ -77,21 +80,38 @@ class TestBox:
         """The candidate's training state, and its decision on `text` once it serves."""
         entries = await self._candidates.entries()
         status = await self._candidates.status(entries)
-        verdict = None
-        state = status.state.value
+        verdict, state, error = None, status.state.value, status.error
         if status.state is CandidateState.READY and text:
             verdict = await _verdict(
                 self._candidate_reader(status.model), text, {e.slug for e in entries}
             )
-            state = "ready" if verdict else "loading"
+            if verdict is None:
+                error = await self._why_not_served(status.model)
+                state = "failed" if error else "loading"
         return CandidateOut(
             state=state,  # type: ignore[arg-type]
             model=status.model,
             stage=status.stage,
             percent=round(status.percent, 1),
-            error=status.error,
+            error=error,
             verdict=verdict,
         )
+
+    async def _why_not_served(self, model: str) -> str:
+        """Why the gateway cannot answer for the candidate; "" while it is loading it (or
+        while the NLU server does not answer at all, as for the live model)."""
+        url = f"{self._settings.rasa_url}/candidates/{model}/status"
+        try:
+            async with self._res.http.get(url, timeout=aiohttp.ClientTimeout(total=3)) as response:
+                if response.status in (200, 502):
+                    return ""
+                body = await response.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientError, ValueError):
+            return ""
+        reason = str(body.get("error", "")) if isinstance(body, dict) else ""
+        if response.status == 503 and reason != CANDIDATE_FAILED:
+            return ""  # loading the candidate, or the gateway itself is starting
+        return reason or f"HTTP {response.status}"  # 404: an NLU server without /candidates/
 
     def _candidate_reader(self, model: str) -> MessageReader:
         settings = self._settings

@@ -31,9 +31,10 @@ log = structlog.get_logger(__name__)
 
 POLL_SECONDS = 1.0  # how often the gateway looks for a newly trained model
 CANDIDATE_PREFIX = "/candidates"
+CANDIDATE_FAILED = "the candidate model would not load"
 _CANDIDATE_ERRORS = {
     SlotState.LOADING: "the candidate model is loading",
-    SlotState.FAILED: "the candidate model would not load",
+    SlotState.FAILED: CANDIDATE_FAILED,
 }
 _MODEL_FILE = re.compile(r"nlu-[A-Za-z0-9_-]+\.tar\.gz")
 

@@ -62,11 +62,18 @@ class AdminSite:
 
 
 @pytest.fixture
-async def site(settings: Settings, tmp_path: Path) -> AsyncIterator[AdminSite]:
+def nlu_url() -> str:
+    """Where the app looks for the NLU server: nothing answers there (a module may override
+    this with a stand-in)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+async def site(settings: Settings, tmp_path: Path, nlu_url: str) -> AsyncIterator[AdminSite]:
     """The app with the demo company, an agent, an editor and an admin."""
     settings = settings.model_copy(
         update={
-            "rasa_url": f"http://127.0.0.1:{free_port()}",
+            "rasa_url": nlu_url,
             "rasa_venv": tmp_path / "no-rasa",
             "model_dir": tmp_path / "models",
         }

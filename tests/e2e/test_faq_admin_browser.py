@@ -3,7 +3,8 @@ topic, submits it and asks the test box's candidate model (trained on the drafts
 background) which topic would answer; an admin publishes it, and the live bot answers the
 new topic through the Telegram webhook only once the gateway serves the new model (the
 tested one, so no second training); an answer edit goes live the same way, and a rollback
-restores the old answer. An agent cannot open the admin pages."""
+restores the old answer. An admin renames a category and the customer's menu shows the new
+name at once. An agent cannot open the admin pages."""
 
 from __future__ import annotations
 
@@ -226,5 +227,19 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     await admin.screenshot(path=screenshot_dir / "admin-misses.png", full_page=True)
     await admin.goto(f"{stack.base_url}/admin/faq")
     await admin.screenshot(path=screenshot_dir / "admin-topics.png", full_page=True)
+
+    # A category renamed by an admin is the menu's button at once (no training).
+    await admin.goto(f"{stack.base_url}/admin/categories")
+    row = admin.locator("#category-after_sales")
+    await row.get_by_label("Deutsch").fill("Garantie & Service")
+    await row.get_by_role("button", name="Speichern").click()
+    await expect(admin.locator(".notice")).to_contain_text("Kategorie gespeichert")
+    await admin.screenshot(path=screenshot_dir / "admin-categories.png", full_page=True)
+    chat = next(_chats)
+    assert await stack.post_update(text_update(chat, "Menü")) == 200
+    await wait_for(lambda: len(stack.standin.bot_messages(chat)) >= 2, 30)
+    menu = [b["text"] for b in stack.standin.bot_messages(chat)[-1].buttons]
+    assert "Garantie & Service" in menu
+    assert menu.index("Garantie & Service") > menu.index("Versand & Lieferung"), "in order"
     print(f"candidate trained and answering: {candidate_in:.0f} s")
     print(f"publish (of the tested candidate) to live through the admin: {published_in:.0f} s")
