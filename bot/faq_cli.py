@@ -15,10 +15,15 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from bot.logging import configure_logging
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
-from faq.exchange import ExchangeError, KnowledgeBase, parse, read_knowledge_base, write
+from faq.categories import SqlCategories
+from faq.editorial import EditorialError
+from faq.exchange import ExchangeError, KnowledgeBase, parse, write
+from faq.knowledge_file import SqlKnowledgeImport, published_knowledge_base
 from faq.model import ImportSummary
-from faq.sql_store import SqlFaqRepository
+from faq.revision_store import SqlRevisionStore
+from nlu.training_data import base_intent_names
 
+IMPORT_ACTOR = "import"  # the author of imported versions in their history and the audit log
 faq_app = typer.Typer(help="The knowledge base as a file: export and import.", no_args_is_help=True)
 console = Console(stderr=True)  # stdout carries the export
 
@@ -47,21 +52,21 @@ def export(
         typer.echo(text, nl=False)
         return
     out.write_text(text, encoding="utf-8")
-    console.print(f"Exported {len(knowledge_base.entries)} entries to {out}.")
+    console.print(f"Exported {len(knowledge_base.topics())} topics to {out}.")
 
 
 @faq_app.command("import")
 def import_(
     source: Annotated[Path, typer.Argument(help="A YAML or CSV file (by its extension).")],
     replace: Annotated[
-        bool, typer.Option(help="Also delete every entry and category the file does not have.")
+        bool, typer.Option(help="Also delete the topics and unused categories the file lacks.")
     ] = False,
     file_format: Annotated[
         FileFormat | None, typer.Option("--format", help="Override the file extension.")
     ] = None,
 ) -> None:
-    """Add or update the file's entries and categories, all or none; then `servicebot nlu
-    train` publishes them to the bot."""
+    """Publish the file's topics (each changed one as a new version in its history) and
+    categories, all or none; then `servicebot nlu train` teaches them to the bot."""
     chosen = file_format or (FileFormat.CSV if source.suffix.lower() == ".csv" else FileFormat.YAML)
     columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -77,14 +82,27 @@ def import_(
             for problem in error.problems[:50]:
                 console.print(f"  • {problem}")
             raise typer.Exit(1) from None
-        progress.update(task, description=f"Writing {len(knowledge_base.entries)} entries")
-        summary = asyncio.run(_write_all(_settings(), knowledge_base, replace=replace))
+        progress.update(task, description=f"Writing {len(knowledge_base.topics())} topics")
+        try:
+            summary = asyncio.run(_write_all(_settings(), knowledge_base, replace=replace))
+        except EditorialError as error:
+            progress.stop()
+            console.print(f"[red]Nothing imported[/]: {_refusal(error)}")
+            for found in error.problems[:50]:
+                console.print(f"  • {found.field}: {found.code} {found.values or ''}")
+            raise typer.Exit(1) from None
     console.print(
-        f"Imported {source.name}: {summary.added} added, {summary.changed} changed, "
+        f"Imported {source.name} (topics): {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed."
     )
     if summary.added or summary.changed or summary.removed:
         console.print("Run [bold]servicebot nlu train[/] to teach the bot the new content.")
+
+
+def _refusal(error: EditorialError) -> str:
+    if error.code == "busy":
+        return "a topic is being published; try again once it is live"
+    return f"{len(error.problems)} problem(s) the admin would refuse as well"
 
 
 def _settings() -> Settings:
@@ -96,7 +114,9 @@ def _settings() -> Settings:
 async def _read_all(settings: Settings) -> KnowledgeBase:
     db = create_engine(settings.effective_database_url)
     try:
-        return await read_knowledge_base(SqlFaqRepository(session_factory(db)))
+        sessions = session_factory(db)
+        revisions = SqlRevisionStore(sessions, base_intent_names())
+        return await published_knowledge_base(revisions, SqlCategories(sessions))
     finally:
         await db.dispose()
 
@@ -106,8 +126,8 @@ async def _write_all(
 ) -> ImportSummary:
     db = create_engine(settings.effective_database_url)
     try:
-        return await SqlFaqRepository(session_factory(db)).write_all(
-            knowledge_base.entries, replace=replace, categories=knowledge_base.categories
-        )
+        sessions = session_factory(db)
+        importer = SqlKnowledgeImport(SqlRevisionStore(sessions, base_intent_names()), sessions)
+        return await importer.import_file(knowledge_base, IMPORT_ACTOR, replace=replace)
     finally:
         await db.dispose()

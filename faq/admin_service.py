@@ -13,12 +13,12 @@ from bot.storage.audit import AuditLog
 from faq.api_models import CandidateOut, PreviewOut, TestOut
 from faq.candidates import Candidates
 from faq.categories import SqlCategories
-from faq.editorial import FieldChange, Revision, Topic, diff
+from faq.editorial import EditorialError, FieldChange, Revision, Topic, diff
 from faq.misses import SqlMisses
 from faq.ports import FaqRepository
 from faq.publications import SqlPublicationStore
 from faq.publisher import Publisher
-from faq.revision_store import EditorialError, SqlRevisionStore
+from faq.revision_store import SqlRevisionStore
 
 Previewer = Callable[[str, Sequence[str], str], PreviewOut]  # (answer, buttons, language)
 

@@ -16,10 +16,9 @@ from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN, FaqAdmin
 from faq.api import NUMBER, SLUG
 from faq.api_models import TestOut
-from faq.editorial import Problem, Topic, TopicContent, Wording, example_lines
+from faq.editorial import EditorialError, Problem, Topic, TopicContent, Wording, example_lines
 from faq.misses_web import message_ids
 from faq.model import LANGUAGES
-from faq.revision_store import EditorialError
 
 _STEPS = {"submit", "send-back", "publish", "rollback"}
 

@@ -38,11 +38,11 @@ from faq.api_models import (
     TopicList,
     TopicOut,
 )
-from faq.editorial import SLUG_PATTERN, Problem
-from faq.exchange import read_knowledge_base, write
+from faq.editorial import SLUG_PATTERN, EditorialError, Problem
+from faq.exchange import write
+from faq.knowledge_file import published_knowledge_base
 from faq.openapi import openapi_document
 from faq.publications import Publication
-from faq.revision_store import EditorialError
 
 API_PREFIX = "/api"
 OPENAPI_PATH = "/api/openapi.json"
@@ -367,12 +367,13 @@ async def delete_category(request: web.Request, user: StaffUser, faq: FaqAdmin) 
 
 @endpoint(Role.EDITOR)
 async def export(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Response:
-    """The live knowledge base as YAML or CSV (the files `servicebot faq import` reads)."""
+    """The live knowledge base (every topic's live version, disabled ones too, and the
+    categories) as YAML or CSV: the files `servicebot faq import` reads."""
     file_format = request.query.get("format", "yaml")
     if file_format not in ("yaml", "csv"):
         raise ApiError(400, "invalid_parameter", "format is yaml or csv")
     return web.Response(
-        text=write(await read_knowledge_base(faq.live), file_format),
+        text=write(await published_knowledge_base(faq.revisions, faq.categories), file_format),
         content_type="text/csv" if file_format == "csv" else "application/yaml",
         headers={"Content-Disposition": f'attachment; filename="faq.{file_format}"'},
     )

@@ -12,9 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.audit import record
 from bot.storage.database import SessionFactory
 from bot.storage.models import FaqCategoryRecord, FaqEntry, FaqRevisionRecord
-from faq.editorial import SLUG_PATTERN, Problem, State
+from faq.editorial import SLUG_PATTERN, EditorialError, Problem, State
 from faq.model import LANGUAGES, Category
-from faq.revision_store import EditorialError
 
 MAX_NAME = 24  # a WhatsApp list row's title; Telegram buttons show it whole as well
 MAX_SLUG = 32  # faq_entries.category

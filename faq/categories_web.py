@@ -11,9 +11,8 @@ from bot.web.sessions import form_field
 from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN, FaqAdmin
 from faq.api import CATEGORY
-from faq.editorial import Problem
+from faq.editorial import EditorialError, Problem
 from faq.model import LANGUAGES
-from faq.revision_store import EditorialError
 
 PAGE = "/admin/categories"
 _MOVES = {"up": -1, "down": 1}

@@ -251,3 +251,14 @@ def _line_diff(old: list[str], new: list[str]) -> tuple[tuple[str, str], ...]:
         lines += [("-", line) for line in old[i1:i2]]
         lines += [("+", line) for line in new[j1:j2]]
     return tuple(lines)
+
+
+class EditorialError(Exception):
+    """A workflow step that cannot be taken; `code` says why (the UI words it)."""
+
+    def __init__(self, code: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(code)
+        # "not_found", "slug_taken", "invalid", "wrong_state", "busy", "conflict", "in_use",
+        # "unknown_category"
+        self.code = code
+        self.problems = list(problems)

@@ -1,35 +1,85 @@
 """The whole knowledge base as a file, both ways: YAML (the menu's categories with their
-names, then one item per topic with a block per language: the layout of
-faq/data/demo_faq.yaml) or CSV (one row per topic and language, the examples one per line in
-their cell, the category's name in the row's language beside it, rows in menu order), so a
-company can start from the FAQ list it has. An export imported again is the same knowledge
-base, and exports it to the same bytes. (A category no topic uses has no row in a CSV.)"""
+names, then one item per topic with its owner, review date and whether it is enabled, and a
+block per language: the layout of faq/data/demo_faq.yaml) or CSV (one row per topic and
+language, the examples one per line in their cell, the category's name in the row's
+language and the topic's facts beside them, rows in menu order), so a company can start from
+the FAQ list it has. An export imported again is the same knowledge base, and exports it to
+the same bytes. (A category no topic uses has no row in a CSV.)"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import yaml
 
 from faq.categories import MAX_NAME
-from faq.editorial import MAX_QUESTION, SLUG_PATTERN
+from faq.editorial import MAX_OWNER, MAX_QUESTION, SLUG_PATTERN, TopicContent, Wording
 from faq.model import LANGUAGES, Category, FaqEntryData
-from faq.ports import FaqRepository
 
 CSV_COLUMNS = ("slug", "category", "language", "question", "answer", "examples")
-CSV_CATEGORY_NAME = "category_name"  # optional in a company's own file
+# Optional in a company's own file (defaults: no name, no owner, not reviewed, enabled).
+CSV_EXTRA_COLUMNS = ("category_name", "owner", "last_reviewed", "enabled")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFacts:
+    """What a file says about a topic besides its category and wordings."""
+
+    owner: str = ""
+    last_reviewed: date | None = None
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeBase:
-    """What a file holds: the entries, and the categories in menu order."""
+    """What a file holds: every wording (disabled topics' too), the categories in menu
+    order, and each topic's facts (by slug; a topic without them has the defaults)."""
 
     entries: list[FaqEntryData]
     categories: list[Category] = field(default_factory=list)
+    facts: dict[str, TopicFacts] = field(default_factory=dict)
+
+    def topics(self) -> dict[str, TopicContent]:
+        """The topics by slug, as the editorial side keeps them."""
+        by_slug: dict[str, list[FaqEntryData]] = {}
+        for entry in self.entries:
+            by_slug.setdefault(entry.slug, []).append(entry)
+        topics = {}
+        for slug, entries in sorted(by_slug.items()):
+            facts = self.facts.get(slug, TopicFacts())
+            topics[slug] = TopicContent(
+                category=entries[0].category,
+                wordings={e.language: Wording(e.question, e.answer, e.examples) for e in entries},
+                enabled=facts.enabled,
+                owner=facts.owner,
+                last_reviewed=facts.last_reviewed,
+            )
+        return topics
+
+    def answered(self) -> list[FaqEntryData]:
+        """The entries of the enabled topics: what the bot answers and trains on."""
+        return [e for e in self.entries if self.facts.get(e.slug, TopicFacts()).enabled]
+
+    @classmethod
+    def of(
+        cls, topics: Mapping[str, TopicContent], categories: Sequence[Category]
+    ) -> KnowledgeBase:
+        """The file's view of these topics."""
+        entries = [
+            FaqEntryData(slug, language, content.category, w.question, w.answer, w.examples)
+            for slug, content in topics.items()
+            for language, w in content.wordings.items()
+        ]
+        facts = {
+            slug: TopicFacts(content.owner, content.last_reviewed, content.enabled)
+            for slug, content in topics.items()
+        }
+        return cls(entries, list(categories), facts)
 
 
 class ExchangeError(ValueError):
@@ -40,15 +90,23 @@ class ExchangeError(ValueError):
         self.problems = list(problems)
 
 
-def to_yaml(entries: Iterable[FaqEntryData], categories: Iterable[Category] = ()) -> str:
-    """The knowledge base as YAML: categories in menu order, topics in slug order."""
+def to_yaml(
+    entries: Iterable[FaqEntryData],
+    categories: Iterable[Category] = (),
+    facts: Mapping[str, TopicFacts] | None = None,
+) -> str:
+    """The knowledge base as YAML: categories in menu order, topics in slug order (facts
+    only where they differ from the defaults)."""
     listed = [
         {"slug": c.slug, **{lang: c.names[lang] for lang in LANGUAGES if lang in c.names}}
         for c in categories
     ]
     topics: dict[str, dict[str, Any]] = {}
     for entry in sorted(entries, key=lambda e: (e.slug, LANGUAGES.index(e.language))):
-        topic = topics.setdefault(entry.slug, {"slug": entry.slug, "category": entry.category})
+        topic = topics.get(entry.slug)
+        if topic is None:
+            topic = topics[entry.slug] = {"slug": entry.slug, "category": entry.category}
+            topic.update(_yaml_facts((facts or {}).get(entry.slug, TopicFacts())))
         topic[entry.language] = {
             "question": entry.question,
             "answer": entry.answer,
@@ -63,6 +121,17 @@ def to_yaml(entries: Iterable[FaqEntryData], categories: Iterable[Category] = ()
     )
 
 
+def _yaml_facts(facts: TopicFacts) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    if facts.owner:
+        shown["owner"] = facts.owner
+    if facts.last_reviewed:
+        shown["last_reviewed"] = facts.last_reviewed.isoformat()
+    if not facts.enabled:
+        shown["enabled"] = False
+    return shown
+
+
 def from_yaml(text: str) -> KnowledgeBase:
     """The knowledge base of a YAML export (the categories are optional). Raises
     ExchangeError."""
@@ -74,6 +143,7 @@ def from_yaml(text: str) -> KnowledgeBase:
     if not isinstance(items, list):
         raise ExchangeError(['expected a mapping with a list under "entries"'])
     entries: list[tuple[FaqEntryData, str]] = []
+    facts: dict[str, list[tuple[TopicFacts, str]]] = {}
     problems: list[str] = []
     for index, item in enumerate(items, 1):
         where = f"entry {index}"
@@ -81,6 +151,9 @@ def from_yaml(text: str) -> KnowledgeBase:
             problems.append(f"{where}: not a mapping")
             continue
         where = f"entry {index} ({item.get('slug', '?')})"
+        enabled, reviewed = item.get("enabled", True), item.get("last_reviewed")
+        told = _facts(str(item.get("owner") or ""), reviewed, enabled, where, problems)
+        facts.setdefault(str(item.get("slug", "")), []).append((told, where))
         languages = [language for language in LANGUAGES if language in item]
         if not languages:
             problems.append(f"{where}: needs a de or en block")
@@ -103,7 +176,30 @@ def from_yaml(text: str) -> KnowledgeBase:
             )
             entries.append((entry, f"entry {index}"))
     categories = _yaml_categories(document.get("categories", []), problems)
-    return KnowledgeBase(_checked(entries, problems), categories)
+    return _checked(entries, categories, facts, problems)
+
+
+def _facts(
+    owner: str, reviewed: object, enabled: object, where: str, problems: list[str]
+) -> TopicFacts:
+    """A topic's facts as a file gives them (a review date as a date or "YYYY-MM-DD", enabled
+    as a boolean or true/false); what is malformed becomes a problem."""
+    if len(owner.strip()) > MAX_OWNER:
+        problems.append(f"{where}: an owner has at most {MAX_OWNER} characters")
+    last_reviewed = None
+    if isinstance(reviewed, date):
+        last_reviewed = reviewed
+    elif reviewed not in (None, ""):
+        try:
+            last_reviewed = date.fromisoformat(str(reviewed).strip())
+        except ValueError:
+            problems.append(f"{where}: last_reviewed is a date like 2026-11-30")
+    if isinstance(enabled, str):
+        enabled = {"true": True, "false": False, "": True}.get(enabled.strip().lower(), enabled)
+    if not isinstance(enabled, bool):
+        problems.append(f"{where}: enabled is true or false")
+        enabled = True
+    return TopicFacts(owner.strip(), last_reviewed, enabled)
 
 
 def _yaml_categories(items: object, problems: list[str]) -> list[Category]:
@@ -135,20 +231,25 @@ def _checked_categories(
     return [Category(c.slug, c.names, position) for position, (c, _w) in enumerate(categories)]
 
 
-def to_csv(entries: Iterable[FaqEntryData], categories: Iterable[Category] = ()) -> str:
+def to_csv(
+    entries: Iterable[FaqEntryData],
+    categories: Iterable[Category] = (),
+    facts: Mapping[str, TopicFacts] | None = None,
+) -> str:
     """The knowledge base as CSV with a header row, rows in menu order of their category
     (then slug and language), so that an import reads the categories' order back."""
     by_slug = {category.slug: category for category in categories}
     place = {slug: index for index, slug in enumerate(by_slug)}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow((*CSV_COLUMNS, CSV_CATEGORY_NAME))
+    writer.writerow((*CSV_COLUMNS, *CSV_EXTRA_COLUMNS))
     rows = sorted(
         entries,
         key=lambda e: (place.get(e.category, len(place)), e.category, e.slug, e.language),
     )
     for entry in rows:
         category = by_slug.get(entry.category)
+        told = (facts or {}).get(entry.slug, TopicFacts())
         writer.writerow(
             (
                 entry.slug,
@@ -158,6 +259,9 @@ def to_csv(entries: Iterable[FaqEntryData], categories: Iterable[Category] = ())
                 entry.answer,
                 "\n".join(entry.examples),
                 category.names.get(entry.language, "") if category else "",
+                told.owner,
+                told.last_reviewed.isoformat() if told.last_reviewed else "",
+                "true" if told.enabled else "false",
             )
         )
     return out.getvalue()
@@ -172,6 +276,7 @@ def from_csv(text: str) -> KnowledgeBase:
         raise ExchangeError([f"the header lacks the columns {', '.join(sorted(missing))}"])
     entries = []
     names: dict[str, dict[str, str]] = {}  # category -> language -> name
+    facts: dict[str, list[tuple[TopicFacts, str]]] = {}
     problems: list[str] = []
     start = reader.line_num + 1  # a row's first line (a cell may span several)
     for row in reader:
@@ -186,25 +291,27 @@ def from_csv(text: str) -> KnowledgeBase:
             ),
         )
         entries.append((entry, f"line {start}"))
+        told = _facts(
+            row.get("owner") or "",
+            row.get("last_reviewed") or "",
+            row.get("enabled") or "",
+            f"line {start}",
+            problems,
+        )
+        facts.setdefault(entry.slug, []).append((told, f"line {start}"))
         named = names.setdefault(entry.category, {})
-        name = (row.get(CSV_CATEGORY_NAME) or "").strip()
+        name = (row.get("category_name") or "").strip()
         if name and named.setdefault(entry.language, name) != name:
             problems.append(f"line {start}: another name for {entry.category} than before")
         start = reader.line_num + 1
     categories = [(Category(slug, named), f"category {slug}") for slug, named in names.items()]
-    checked = _checked_categories(categories, problems)
-    return KnowledgeBase(_checked(entries, problems), checked)
-
-
-async def read_knowledge_base(repository: FaqRepository) -> KnowledgeBase:
-    """What the bot answers now, with its categories, ready to be written as a file."""
-    return KnowledgeBase(list(await repository.all_entries()), list(await repository.categories()))
+    return _checked(entries, _checked_categories(categories, problems), facts, problems)
 
 
 def write(knowledge_base: KnowledgeBase, file_format: str) -> str:
     """The knowledge base as a file in "yaml" or "csv"."""
     writer = to_csv if file_format == "csv" else to_yaml
-    return writer(knowledge_base.entries, knowledge_base.categories)
+    return writer(knowledge_base.entries, knowledge_base.categories, knowledge_base.facts)
 
 
 def parse(text: str, file_format: str) -> KnowledgeBase:
@@ -212,11 +319,20 @@ def parse(text: str, file_format: str) -> KnowledgeBase:
     return from_csv(text) if file_format == "csv" else from_yaml(text)
 
 
-def _checked(entries: list[tuple[FaqEntryData, str]], problems: list[str]) -> list[FaqEntryData]:
-    """The entries if every one of them can be trained on and answered with; else every
-    problem, with where it is in the file."""
+def _checked(
+    entries: list[tuple[FaqEntryData, str]],
+    categories: list[Category],
+    facts: dict[str, list[tuple[TopicFacts, str]]],
+    problems: list[str],
+) -> KnowledgeBase:
+    """The knowledge base if every entry can be trained on and answered with and each topic
+    has one set of facts; else every problem, with where it is in the file."""
+    for told in facts.values():
+        for other, where in told[1:]:
+            if other != told[0][0]:
+                problems.append(f"{where}: other owner, review date or enabled than before")
     seen: set[tuple[str, str]] = set()
-    categories: dict[str, str] = {}
+    category_of: dict[str, str] = {}
     for entry, place in entries:
         where = f"{place}, {entry.slug or '?'} ({entry.language})"
         if not SLUG_PATTERN.fullmatch(entry.slug):
@@ -226,7 +342,7 @@ def _checked(entries: list[tuple[FaqEntryData, str]], problems: list[str]) -> li
         if (entry.slug, entry.language) in seen:
             problems.append(f"{where}: appears twice")
         seen.add((entry.slug, entry.language))
-        if categories.setdefault(entry.slug, entry.category) != entry.category:
+        if category_of.setdefault(entry.slug, entry.category) != entry.category:
             problems.append(f"{where}: another category than its other language")
         if not entry.category:
             problems.append(f"{where}: needs a category")
@@ -240,7 +356,8 @@ def _checked(entries: list[tuple[FaqEntryData, str]], problems: list[str]) -> li
             problems.append(f"{where}: every example is one non-empty line")
     if problems:
         raise ExchangeError(problems)
-    return [entry for entry, _place in entries]
+    found = {slug: told[0][0] for slug, told in facts.items() if told[0][0] != TopicFacts()}
+    return KnowledgeBase([entry for entry, _place in entries], categories, found)
 
 
 class _Dumper(yaml.SafeDumper):

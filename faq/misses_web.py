@@ -12,9 +12,8 @@ from bot.web.auth import Role, require_role
 from bot.web.sessions import form_field
 from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN
-from faq.editorial import example_lines
+from faq.editorial import EditorialError, example_lines
 from faq.misses import group_misses
-from faq.revision_store import EditorialError
 
 MAX_IDS = 500
 

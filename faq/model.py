@@ -39,7 +39,8 @@ class Category:
 
 @dataclass(frozen=True, slots=True)
 class ImportSummary:
-    """What an import did, counted in entries (a topic in one language)."""
+    """What an import did, counted in entries (a topic in one language) by the live table's
+    `write_all` and in topics by the editorial import (faq/knowledge_file.py)."""
 
     added: int
     changed: int

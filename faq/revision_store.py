@@ -18,6 +18,7 @@ from bot.storage.database import SessionFactory
 from bot.storage.models import FaqCategoryRecord, FaqEntry, FaqRevisionRecord, as_utc
 from faq.editorial import (
     OPEN_STATES,
+    EditorialError,
     Problem,
     Revision,
     State,
@@ -28,17 +29,6 @@ from faq.editorial import (
 from faq.model import FaqEntryData
 
 ADOPTED_NOTE = "changed outside the admin (import or seed)"
-
-
-class EditorialError(Exception):
-    """A workflow step that cannot be taken; `code` says why (the UI words it)."""
-
-    def __init__(self, code: str, problems: Sequence[Problem] = ()) -> None:
-        super().__init__(code)
-        # "not_found", "slug_taken", "invalid", "wrong_state", "busy", "conflict", "in_use",
-        # "unknown_category"
-        self.code = code
-        self.problems = list(problems)
 
 
 def _revision(row: FaqRevisionRecord) -> Revision:
@@ -72,6 +62,21 @@ class SqlRevisionStore:
     def __init__(self, sessions: SessionFactory, reserved_slugs: Collection[str] = ()) -> None:
         self._sessions = sessions
         self._reserved = frozenset(reserved_slugs)  # the model's own intents
+
+    @property
+    def reserved(self) -> frozenset[str]:
+        """Slugs a topic may not take (the model's own intents)."""
+        return self._reserved
+
+    async def published(self) -> dict[str, TopicContent]:
+        """Each topic's live version (disabled ones included), by slug."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(FaqRevisionRecord)
+                .where(FaqRevisionRecord.state == State.PUBLISHED)
+                .order_by(FaqRevisionRecord.slug)
+            )
+            return {row.slug: TopicContent.from_json(row.content) for row in rows}
 
     async def topics(self) -> list[Topic]:
         """Every topic, by slug."""
@@ -232,7 +237,7 @@ class SqlRevisionStore:
                     .values(state=State.SUPERSEDED)
                 )
                 row.state, row.published_at = State.PUBLISHED, now
-                await _write_live(session, row.slug, TopicContent.from_json(row.content))
+                await write_live(session, row.slug, TopicContent.from_json(row.content))
                 details = {"version": row.number, "model": model}
                 record(session, actor, "faq.published", f"faq:{row.slug}", details)
 
@@ -372,7 +377,8 @@ def _key(entry: FaqEntryData) -> tuple[str, str]:
     return entry.slug, entry.language
 
 
-async def _write_live(session: AsyncSession, slug: str, content: TopicContent) -> None:
+async def write_live(session: AsyncSession, slug: str, content: TopicContent) -> None:
+    """Make `content` what the bot answers for the topic (nothing while it is disabled)."""
     await session.execute(delete(FaqEntry).where(FaqEntry.slug == slug))
     for entry in content.entries(slug):
         session.add(

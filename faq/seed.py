@@ -18,8 +18,8 @@ def load_knowledge_base(path: Path = DEMO_FAQ_FILE) -> KnowledgeBase:
 
 
 def load_faq_file(path: Path = DEMO_FAQ_FILE) -> list[FaqEntryData]:
-    """The entries of a YAML export."""
-    return load_knowledge_base(path).entries
+    """The entries the bot answers in a YAML export."""
+    return load_knowledge_base(path).answered()
 
 
 async def seed_faq(
@@ -31,7 +31,7 @@ async def seed_faq(
     shipped = load_knowledge_base(path)
     present = {(entry.slug, entry.language) for entry in await repository.all_entries()}
     known = {category.slug for category in await repository.categories()}
-    entries = [e for e in shipped.entries if replace or (e.slug, e.language) not in present]
+    entries = [e for e in shipped.answered() if replace or (e.slug, e.language) not in present]
     categories = [c for c in shipped.categories if replace or c.slug not in known]
     if entries or categories:
         await repository.write_all(entries, categories=categories)

@@ -122,6 +122,7 @@ async def publish(page: Page, number: int) -> None:
     await expect(page.locator("#publishing")).to_have_count(0)
 
 
+@pytest.mark.timeout(1200)  # a training of the whole model on two cores, and loading it
 async def test_draft_review_publish_answer_edit_and_rollback(
     admin_stack: Stack, browser: Browser, screenshot_dir: Path
 ) -> None:

@@ -9,9 +9,9 @@ import pytest
 from bot.storage.audit import AuditLog
 from bot.storage.database import SessionFactory
 from faq.categories import SqlCategories
-from faq.editorial import TopicContent, Wording
+from faq.editorial import EditorialError, TopicContent, Wording
 from faq.model import FaqEntryData
-from faq.revision_store import EditorialError, SqlRevisionStore
+from faq.revision_store import SqlRevisionStore
 from faq.sql_store import SqlFaqRepository
 
 TOOLS = TopicContent(

@@ -4,11 +4,13 @@ file that cannot be trained on is refused with every problem and where it is."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faq.exchange import ExchangeError, KnowledgeBase, from_csv, parse, write
+from faq.exchange import ExchangeError, KnowledgeBase, TopicFacts, from_csv, parse, write
 from faq.model import LANGUAGES, Category, FaqEntryData
 from faq.seed import load_knowledge_base
 
@@ -22,6 +24,7 @@ def assert_round_trip(knowledge_base: KnowledgeBase, file_format: str) -> None:
     exported = write(knowledge_base, file_format)
     imported = parse(exported, file_format)
     assert ordered(imported.entries) == ordered(knowledge_base.entries)
+    assert imported.topics() == knowledge_base.topics()  # owners, review dates, enabled
     assert imported.categories == knowledge_base.categories
     assert write(imported, file_format) == exported  # the same bytes again
 
@@ -80,7 +83,15 @@ def knowledge_bases(draw: st.DrawFn) -> KnowledgeBase:
         Category(slug, {lang: draw(_NAME) for lang in LANGUAGES if lang in spoken[slug]}, index)
         for index, slug in enumerate(used)
     ]
-    return KnowledgeBase(entries, categories)
+    facts = {
+        slug: TopicFacts(
+            draw(st.one_of(st.just(""), _NAME)),
+            draw(st.one_of(st.none(), st.dates(date(2020, 1, 1), date(2030, 12, 31)))),
+            draw(st.booleans()),
+        )
+        for slug in slugs
+    }
+    return KnowledgeBase(entries, categories, {s: f for s, f in facts.items() if f != TopicFacts()})
 
 
 @settings(max_examples=150, deadline=None)
@@ -160,3 +171,34 @@ def test_bad_categories_are_named_with_their_place() -> None:
     with pytest.raises(ExchangeError) as refused:
         parse(csv_text, "csv")
     assert any("another name for c1" in p for p in refused.value.problems)
+
+
+def test_a_topics_owner_review_date_and_enabled_travel_with_it() -> None:
+    text = (
+        "entries:\n  - slug: returns\n    category: returns\n    owner: Team Süd\n"
+        "    last_reviewed: 2026-11-30\n    enabled: false\n    de:\n      question: R?\n"
+        "      answer: A.\n      examples: [rückgabe, zurückschicken]\n"
+    )
+    parsed = parse(text, "yaml")
+    content = parsed.topics()["returns"]
+    assert (content.owner, content.last_reviewed, content.enabled) == (
+        "Team Süd",
+        date(2026, 11, 30),
+        False,
+    )
+    assert parsed.answered() == [], "a disabled topic is kept, not answered"
+    csv_text = write(parsed, "csv")
+    assert csv_text.rstrip().endswith(",Team Süd,2026-11-30,false")
+    assert parse(csv_text, "csv").topics() == parsed.topics()
+
+
+def test_malformed_or_contradicting_facts_are_named() -> None:
+    header = "slug,category,language,question,answer,examples,owner,last_reviewed,enabled\n"
+    rows = 'a1,c1,de,Q?,A.,"a\nb",Team,30.11.2026,vielleicht\n'
+    rows += 'a1,c1,en,Q?,A.,"a\nb",Other team,,true\n'
+    with pytest.raises(ExchangeError) as refused:
+        parse(header + rows, "csv")
+    problems = refused.value.problems
+    assert any(p.startswith("line 2:") and "a date like" in p for p in problems)
+    assert any(p.startswith("line 2:") and "true or false" in p for p in problems)
+    assert any(p.startswith("line 4:") and "other owner" in p for p in problems)  # 2 lines a row

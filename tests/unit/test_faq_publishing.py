@@ -12,11 +12,11 @@ import pytest
 from bot.storage.audit import AuditLog
 from bot.storage.database import SessionFactory
 from faq.categories import SqlCategories
-from faq.editorial import State, TopicContent, Wording
+from faq.editorial import EditorialError, State, TopicContent, Wording
 from faq.model import FaqEntryData
 from faq.publications import PublicationState, SqlPublicationStore
 from faq.publisher import Progress, Publisher
-from faq.revision_store import EditorialError, SqlRevisionStore
+from faq.revision_store import SqlRevisionStore
 from faq.sql_store import SqlFaqRepository
 
 BATTERY = TopicContent(
