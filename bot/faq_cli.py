@@ -17,7 +17,8 @@ from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from faq.categories import SqlCategories
 from faq.editorial import EditorialError
-from faq.exchange import ExchangeError, KnowledgeBase, parse, write
+from faq.exchange import parse, write
+from faq.knowledge_base import ExchangeError, KnowledgeBase
 from faq.knowledge_file import SqlKnowledgeImport, published_knowledge_base
 from faq.model import ImportSummary
 from faq.revision_store import SqlRevisionStore

@@ -21,6 +21,7 @@ from faq.editorial import (
     TopicContent,
     Wording,
 )
+from faq.model import MAX_CATEGORY_NAME
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN.pattern)]
 Language = Literal["de", "en"]
@@ -261,7 +262,9 @@ class TestOut(_Strict):
     candidate: CandidateOut
 
 
-CategoryName = Annotated[str, StringConstraints(max_length=24, pattern=VISIBLE.pattern)]
+CategoryName = Annotated[
+    str, StringConstraints(max_length=MAX_CATEGORY_NAME, pattern=VISIBLE.pattern)
+]
 
 
 def _whole_number(value: object) -> object:
@@ -276,7 +279,7 @@ class CategoryNames(_Strict):
     """A category's name per language; German is required."""
 
     de: CategoryName
-    en: Annotated[str, StringConstraints(max_length=24)] = ""
+    en: Annotated[str, StringConstraints(max_length=MAX_CATEGORY_NAME)] = ""
 
 
 class CategoryBody(_Strict):

@@ -13,24 +13,21 @@ from bot.storage.audit import record
 from bot.storage.database import SessionFactory
 from bot.storage.models import FaqCategoryRecord, FaqEntry, FaqRevisionRecord
 from faq.editorial import SLUG_PATTERN, EditorialError, Problem, State
-from faq.model import LANGUAGES, Category
-
-MAX_NAME = 24  # a WhatsApp list row's title; Telegram buttons show it whole as well
-MAX_SLUG = 32  # faq_entries.category
+from faq.model import LANGUAGES, MAX_CATEGORY_NAME, MAX_CATEGORY_SLUG, Category
 
 
 def category_problems(slug: str, names: dict[str, str]) -> list[Problem]:
     """What keeps a category from being saved: its key, a German name, the lengths."""
     found = []
-    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > MAX_SLUG:
+    if not SLUG_PATTERN.fullmatch(slug) or len(slug) > MAX_CATEGORY_SLUG:
         found.append(Problem("slug", "slug_format"))
     if not names.get(LANGUAGES[0], "").strip():
         found.append(Problem(f"{LANGUAGES[0]}.name", "required"))
     for language, name in names.items():
         if language not in LANGUAGES:
             found.append(Problem(f"{language}.name", "unknown_language"))
-        elif len(name) > MAX_NAME:
-            found.append(Problem(f"{language}.name", "too_long", {"limit": MAX_NAME}))
+        elif len(name) > MAX_CATEGORY_NAME:
+            found.append(Problem(f"{language}.name", "too_long", {"limit": MAX_CATEGORY_NAME}))
     return found
 
 

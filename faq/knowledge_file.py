@@ -16,7 +16,7 @@ from bot.storage.database import SessionFactory
 from bot.storage.models import FaqEntry, FaqRevisionRecord
 from faq.categories import SqlCategories, write_categories
 from faq.editorial import EditorialError, Problem, State, TopicContent, problems
-from faq.exchange import KnowledgeBase
+from faq.knowledge_base import KnowledgeBase
 from faq.model import ImportSummary
 from faq.revision_store import SqlRevisionStore, write_live
 

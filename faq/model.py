@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 LANGUAGES = ("de", "en")  # the languages the knowledge base speaks, in display order
+MAX_CATEGORY_NAME = 24  # a WhatsApp list row's title; Telegram buttons show it whole as well
+MAX_CATEGORY_SLUG = 32  # faq_entries.category
 
 
 @dataclass(frozen=True, slots=True)

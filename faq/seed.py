@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faq.exchange import KnowledgeBase, from_yaml
+from faq.exchange import from_yaml
+from faq.knowledge_base import KnowledgeBase
 from faq.model import FaqEntryData
 from faq.ports import FaqRepository
 

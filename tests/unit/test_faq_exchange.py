@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faq.exchange import ExchangeError, KnowledgeBase, TopicFacts, from_csv, parse, write
+from faq.exchange import from_csv, parse, write
+from faq.knowledge_base import ExchangeError, KnowledgeBase, TopicFacts
 from faq.model import LANGUAGES, Category, FaqEntryData
 from faq.seed import load_knowledge_base
 

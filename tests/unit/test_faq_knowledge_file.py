@@ -14,7 +14,8 @@ from bot.storage.audit import AuditLog
 from bot.storage.database import SessionFactory
 from faq.categories import SqlCategories
 from faq.editorial import EditorialError, State, TopicContent, Wording
-from faq.exchange import KnowledgeBase, parse, write
+from faq.exchange import parse, write
+from faq.knowledge_base import KnowledgeBase
 from faq.knowledge_file import SqlKnowledgeImport, published_knowledge_base
 from faq.model import Category
 from faq.revision_store import SqlRevisionStore
