@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
@@ -18,7 +17,7 @@ from faq.categories import SqlCategories, write_categories
 from faq.editorial import EditorialError, Problem, State, TopicContent, problems
 from faq.knowledge_base import KnowledgeBase
 from faq.model import ImportSummary
-from faq.revision_store import SqlRevisionStore, write_live
+from faq.revision_store import SqlRevisionStore, record_live_version, write_live
 
 IMPORTED_NOTE = "imported from a file"
 
@@ -57,7 +56,6 @@ class SqlKnowledgeImport:
             raise EditorialError("invalid", found)
         await self._revisions.adopt_live(actor)  # outside changes first: history stays whole
         added = changed = unchanged = removed = 0
-        now = datetime.now(UTC)
         async with self._sessions.begin() as session:
             rows: defaultdict[str, list[FaqRevisionRecord]] = defaultdict(list)
             for row in await session.scalars(select(FaqRevisionRecord).with_for_update()):
@@ -74,21 +72,10 @@ class SqlKnowledgeImport:
                     added += 1
                 else:
                     changed += 1
-                    live.state = State.SUPERSEDED
-                number = max((r.number for r in rows[slug]), default=0) + 1
-                session.add(
-                    FaqRevisionRecord(
-                        slug=slug,
-                        number=number,
-                        state=State.PUBLISHED,
-                        content=content.to_json(),
-                        author=actor,
-                        note=IMPORTED_NOTE,
-                        published_at=now,
-                    )
+                record_live_version(
+                    session, rows[slug], slug, content, actor, IMPORTED_NOTE, "faq.imported"
                 )
                 await write_live(session, slug, content)
-                record(session, actor, "faq.imported", f"faq:{slug}", {"version": number})
             for slug in sorted(set(rows) - set(topics)) if replace else []:
                 await session.execute(
                     delete(FaqRevisionRecord).where(FaqRevisionRecord.slug == slug)

@@ -277,22 +277,9 @@ class SqlRevisionStore:
                 content = _adopted(live[slug], rows)
                 if content is None:
                     continue
-                published = [row for row in rows if row.state == State.PUBLISHED]
-                for row in published:
-                    row.state = State.SUPERSEDED
-                number = max((row.number for row in rows), default=0) + 1
-                session.add(
-                    FaqRevisionRecord(
-                        slug=slug,
-                        number=number,
-                        state=State.PUBLISHED,
-                        content=content.to_json(),
-                        author=actor,
-                        note=ADOPTED_NOTE,
-                        published_at=datetime.now(UTC),
-                    )
+                record_live_version(
+                    session, rows, slug, content, actor, ADOPTED_NOTE, "faq.adopted"
                 )
-                record(session, actor, "faq.adopted", f"faq:{slug}", {"version": number})
                 adopted += 1
         return adopted
 
@@ -375,6 +362,37 @@ def _adopted(live: list[FaqEntryData], rows: list[FaqRevisionRecord]) -> TopicCo
 
 def _key(entry: FaqEntryData) -> tuple[str, str]:
     return entry.slug, entry.language
+
+
+def record_live_version(
+    session: AsyncSession,
+    rows: Sequence[FaqRevisionRecord],
+    slug: str,
+    content: TopicContent,
+    actor: str,
+    note: str,
+    action: str,
+) -> int:
+    """Record `content` as the topic's live version without a publication (it is live
+    already, or an import makes it live), superseding the one before, with its audit entry
+    `action`; its number."""
+    for row in rows:
+        if row.state == State.PUBLISHED:
+            row.state = State.SUPERSEDED
+    number = max((row.number for row in rows), default=0) + 1
+    session.add(
+        FaqRevisionRecord(
+            slug=slug,
+            number=number,
+            state=State.PUBLISHED,
+            content=content.to_json(),
+            author=actor,
+            note=note,
+            published_at=datetime.now(UTC),
+        )
+    )
+    record(session, actor, action, f"faq:{slug}", {"version": number})
+    return number
 
 
 async def write_live(session: AsyncSession, slug: str, content: TopicContent) -> None:
