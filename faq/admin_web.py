@@ -51,7 +51,14 @@ async def topic_list(request: web.Request) -> web.StreamResponse:
     faq = request.app[FAQ_ADMIN]
     publications = await faq.publications.recent(1)
     running = publications[0] if publications and publications[0].running else None
-    return render(request, "admin_topics.html", topics=await faq.topics(), running=running)
+    categories = {category.slug: category for category in await faq.categories.all()}
+    return render(
+        request,
+        "admin_topics.html",
+        topics=await faq.topics(),
+        running=running,
+        categories=categories,
+    )
 
 
 @require_role(Role.EDITOR)

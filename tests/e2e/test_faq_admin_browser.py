@@ -1,10 +1,11 @@
 """The FAQ admin in real Chromium, against the real Rasa gateway: an editor drafts a new
 topic, submits it and asks the test box's candidate model (trained on the drafts in the
-background) which topic would answer; an admin publishes it, and the live bot answers the
-new topic through the Telegram webhook only once the gateway serves the new model (the
-tested one, so no second training); an answer edit goes live the same way, and a rollback
-restores the old answer. An admin renames a category and the customer's menu shows the new
-name at once. An agent cannot open the admin pages."""
+background) which topic would answer, then adds a phrasing (the test model is out of date);
+an admin publishes it, the model retrains in the background and the live bot answers the
+new topic through the Telegram webhook only once the gateway serves the new model; an answer
+edit goes live the same way, and a rollback restores the old answer. An admin renames a
+category and the customer's menu shows the new name at once. An agent cannot open the admin
+pages."""
 
 from __future__ import annotations
 
@@ -105,7 +106,8 @@ async def bot_answer(stack: Stack, question: str) -> str:
 
 
 def candidate_model(stack: Stack) -> str:
-    """The model file the test box's candidate was trained into (named by its data)."""
+    """The model file the test box's candidate was trained into (named by its data), while
+    it is the only one this test trained."""
     models = [
         path.name
         for path in stack.settings.model_dir.glob("nlu-*.tar.gz")
@@ -122,7 +124,7 @@ async def publish(page: Page, number: int) -> None:
     await expect(page.locator("#publishing")).to_have_count(0)
 
 
-@pytest.mark.timeout(1200)  # a training of the whole model on two cores, and loading it
+@pytest.mark.timeout(1500)  # two trainings of the whole model on two cores, and loading them
 async def test_draft_review_publish_answer_edit_and_rollback(
     admin_stack: Stack, browser: Browser, screenshot_dir: Path
 ) -> None:
@@ -167,11 +169,19 @@ async def test_draft_review_publish_answer_edit_and_rollback(
         f"Antwortet mit: {BATTERY_TAKE_BACK.slug}", timeout=PUBLISH_MS
     )
     candidate_in = time.monotonic() - trained_from
-    assert await served_model(stack.http, stack.settings.rasa_url) != candidate_model(stack), (
-        "the candidate is not live"
-    )
+    tested_model = candidate_model(stack)
+    assert await served_model(stack.http, stack.settings.rasa_url) != tested_model, "not live"
     assert await bot_answer(stack, QUESTION) == old_reply
     await editor.screenshot(path=screenshot_dir / "admin-topic-review.png", full_page=True)
+
+    # One more phrasing: other training data, so the test model has to be trained anew.
+    examples = editor.locator("textarea[name=de_examples]")
+    await examples.fill(await examples.input_value() + "\nnehmt ihr auch akkus anderer marken")
+    await editor.get_by_role("button", name="Entwurf speichern").click()
+    await expect(editor.locator(".states")).to_contain_text("Entwurf v1")
+    await expect(editor.get_by_role("button", name="Testmodell trainieren")).to_be_visible()
+    await editor.get_by_role("button", name="Zur Prüfung einreichen").click()
+    await expect(editor.locator(".states")).to_contain_text("In Prüfung v1")
 
     # The admin publishes; the bot keeps its old answer until the new model is served.
     admin = await logged_in(browser, stack, "anna")
@@ -185,8 +195,7 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     await publish(admin, 1)
     published_in = time.monotonic() - started
     new_model = await served_model(stack.http, stack.settings.rasa_url)
-    assert new_model != old_model, "live only with the new model being served"
-    assert new_model == candidate_model(stack), "the tested candidate went live, untrained again"
+    assert new_model not in (old_model, tested_model), "retrained, and live only once served"
     await admin.screenshot(path=screenshot_dir / "admin-topic-live.png", full_page=True)
 
     await admin.wait_for_timeout(MODEL_RECHECK_SECONDS * 1000)  # the worker's model-name cache
@@ -243,4 +252,4 @@ async def test_draft_review_publish_answer_edit_and_rollback(
     assert "Garantie & Service" in menu
     assert menu.index("Garantie & Service") > menu.index("Versand & Lieferung"), "in order"
     print(f"candidate trained and answering: {candidate_in:.0f} s")
-    print(f"publish (of the tested candidate) to live through the admin: {published_in:.0f} s")
+    print(f"publish to live through the admin (a retrain and the swap): {published_in:.0f} s")
