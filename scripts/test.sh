@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 
-echo "==> ruff"; ruff check . && ruff format --check .
+# One command per line: under `set -e` a failure on the left of `&&` does not stop the script.
+echo "==> ruff"; ruff check .
+ruff format --check .
 echo "==> mypy --strict"; mypy
 echo "==> import-linter"; lint-imports
 [ "${1:-}" = "--lint-only" ] && exit 0

@@ -262,7 +262,10 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
     },
     "audit.faq.misses_resolved": {"de": "Posteingang bearbeitet", "en": "Misses dealt with"},
     "audit.faq.answer_flagged": {"de": "Antwort als falsch gemeldet", "en": "Answer flagged wrong"},
-    "audit.faq.imported": {"de": "Aus Datei importiert (live)", "en": "Imported from a file (live)"},
+    "audit.faq.imported": {
+        "de": "Aus Datei importiert (live)",
+        "en": "Imported from a file (live)",
+    },
     "audit.faq.deleted_by_import": {
         "de": "Beim Import gelöscht (fehlte in der Datei)",
         "en": "Deleted by an import (not in the file)",
