@@ -4,9 +4,10 @@ CSV (faq/exchange.py), for a company's own FAQ list and for backups."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -78,26 +79,30 @@ def import_(
             console.print(f"[red]Cannot read {source}:[/] {error}")
             raise typer.Exit(1) from None
         except ExchangeError as error:
-            progress.stop()
-            console.print(f"[red]Nothing imported[/]: {len(error.problems)} problem(s) in {source}")
-            for problem in error.problems[:50]:
-                console.print(f"  • {problem}")
-            raise typer.Exit(1) from None
-        progress.update(task, description=f"Writing {len(knowledge_base.topics())} topics")
+            problems = error.problems
+            _nothing_imported(progress, f"{len(problems)} problem(s) in {source}", problems)
+        topics = len({entry.slug for entry in knowledge_base.entries})
+        progress.update(task, description=f"Writing {topics} topics")
         try:
             summary = asyncio.run(_write_all(_settings(), knowledge_base, replace=replace))
         except EditorialError as error:
-            progress.stop()
-            console.print(f"[red]Nothing imported[/]: {_refusal(error)}")
-            for found in error.problems[:50]:
-                console.print(f"  • {found.field}: {found.code} {found.values or ''}")
-            raise typer.Exit(1) from None
+            found = [f"{p.field}: {p.code} {p.values or ''}" for p in error.problems]
+            _nothing_imported(progress, _refusal(error), found)
     console.print(
         f"Imported {source.name} (topics): {summary.added} added, {summary.changed} changed, "
         f"{summary.unchanged} unchanged, {summary.removed} removed."
     )
     if summary.added or summary.changed or summary.removed:
         console.print("Run [bold]servicebot nlu train[/] to teach the bot the new content.")
+
+
+def _nothing_imported(progress: Progress, reason: str, problems: Sequence[str]) -> NoReturn:
+    """Say why the file was refused (the first 50 problems) and exit with 1."""
+    progress.stop()
+    console.print(f"[red]Nothing imported[/]: {reason}")
+    for problem in problems[:50]:
+        console.print(f"  • {problem}")
+    raise typer.Exit(1) from None
 
 
 def _refusal(error: EditorialError) -> str:
