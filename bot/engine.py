@@ -16,6 +16,7 @@ import structlog
 from bot.conversations import ConversationState, ConversationStore, Understanding
 from bot.delivery_status import DeliveryStatuses
 from bot.dialogue import DialogueMemory
+from bot.errors import NluUnavailableError
 from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply, split_media
 from bot.senders import Sender, deliver_with_retry
@@ -23,7 +24,7 @@ from bot.verification_memory import RedisVerificationMemory
 from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
 from crm_bridge.business_hours import BusinessHours
 from crm_bridge.crm import CrmEventsOfMessage, CrmOutbox, NoCrm, customer_words, customer_wrote
-from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
+from crm_bridge.handoff import Handoff, HandoffDesk, HandoffReason, HandoffState
 from crm_bridge.media import KeepsMedia, MediaUnavailableError
 from faq.ports import FaqRepository
 from handlers import handoff, menu, order_status
@@ -239,14 +240,7 @@ class Engine:
             ):
                 replies, understanding = direct, Understanding("order_status", 1.0)
             elif message.kind in (InboundKind.TEXT, InboundKind.MEDIA):  # media: its caption
-                reading = await self._reader.read(message.text, await self._faq.slugs())
-                decision = reading.decision
-                understanding = Understanding(
-                    decision.intent, decision.confidence, decision.action.value
-                )
-                understood = decision.action is not Action.FALLBACK
-                context = replace(context, decision=decision, nlu=reading.result)
-                replies = await respond_to_decision(decision, context)
+                replies, understanding, understood = await self._understand(context)
             else:
                 replies = await unsupported(context)
         except Exception:
@@ -256,6 +250,25 @@ class Engine:
         if state.is_new_contact and replies:  # (a reaction gets no answer at all)
             replies.insert(0, Reply(text("disclosure", language)))
         return replies, understanding
+
+    async def _understand(self, context: HandlerContext) -> tuple[list[Reply], Understanding, bool]:
+        """Replies to what the model reads in the text, whether it understood it; without a
+        model a person reads the message (guessing would be worse than waiting)."""
+        try:
+            reading = await self._reader.read(context.text, await self._faq.slugs())
+        except NluUnavailableError as error:
+            log.warning(
+                "nlu_unavailable", conversation_id=context.conversation_id, reason=str(error)
+            )
+            replies = await handoff.hand_over(
+                context, HandoffReason.BOT_UNAVAILABLE, lead="nlu_unavailable"
+            )
+            return replies, Understanding("nlu_unavailable"), True
+        decision = reading.decision
+        understanding = Understanding(decision.intent, decision.confidence, decision.action.value)
+        context = replace(context, decision=decision, nlu=reading.result)
+        replies = await respond_to_decision(decision, context)
+        return replies, understanding, decision.action is not Action.FALLBACK
 
     async def _deliver(
         self,

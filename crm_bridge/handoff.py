@@ -32,6 +32,7 @@ class HandoffReason(StrEnum):
     ORDER_SYSTEM_DOWN = "order_system_down"
     ORDER_LOOKUP_FAILED = "order_lookup_failed"  # three wrong verification answers
     NOT_UNDERSTOOD = "not_understood"  # two messages in a row the bot could not answer
+    BOT_UNAVAILABLE = "bot_unavailable"  # the NLU server did not answer: a person reads it
 
 
 # Queue order: key accounts first, then B, then C, then customers not (yet) verified.

@@ -34,6 +34,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "de": "Das verstehe ich leider immer noch nicht sicher, und raten möchte ich nicht.",
         "en": "I'm still not sure I understand, and I'd rather not guess.",
     },
+    "nlu_unavailable": {
+        "de": "Einen Moment bitte: Ich kann Ihre Nachricht gerade nicht selbst auswerten.",
+        "en": "One moment please: I can't read your message myself right now.",
+    },
     "menu": {
         "de": "Wobei kann ich helfen? Wählen Sie ein Thema:",
         "en": "What can I help you with? Choose a topic:",

@@ -109,6 +109,10 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "de": "Bot hat zweimal nicht verstanden",
         "en": "bot did not understand twice",
     },
+    "reason.bot_unavailable": {
+        "de": "Spracherkennung nicht erreichbar",
+        "en": "language understanding unavailable",
+    },
     "speaker.customer": {"de": "Kunde", "en": "Customer"},
     "speaker.bot": {"de": "Bot", "en": "Bot"},
     "speaker.agent": {"de": "Mitarbeiter", "en": "Agent"},

@@ -223,10 +223,15 @@ async def test_a_customer_who_blocked_the_bot_gets_nothing(harness: Harness) -> 
     assert len(harness.sender.sent) == 2  # only the earlier greeting and its disclosure
 
 
-async def test_an_nlu_outage_gets_an_apology_not_silence(redis: aioredis.Redis) -> None:
+async def test_an_nlu_outage_hands_the_message_to_a_person_not_silence(
+    redis: aioredis.Redis,
+) -> None:
     harness = Harness(redis, nlu=BrokenNlu())
     await harness.engine.handle(message("Was kostet der Versand?"))
-    assert harness.sender.texts[-1] == text("error", "de")
+    assert harness.sender.texts[0] == text("disclosure", "de")
+    assert harness.sender.texts[-1].startswith(text("nlu_unavailable", "de"))
+    [queued] = await harness.handoffs.queue()
+    assert queued.request.reason is HandoffReason.BOT_UNAVAILABLE
 
 
 async def test_the_transcript_has_both_directions_and_the_intent(harness: Harness) -> None:
