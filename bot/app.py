@@ -319,6 +319,11 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
         )
         consumer = f"{socket.gethostname()}-{os.getpid()}"
         yield WorkerProcess(
-            Worker(queue, engine, consumer=consumer),
+            Worker(
+                queue,
+                engine,
+                consumer=consumer,
+                claim_idle_ms=int(settings.worker_claim_idle_seconds * 1000),
+            ),
             crm_dispatcher(settings, outbox, res.http, res.sessions, orders, consumer),
         )

@@ -117,6 +117,7 @@ def crm_dispatcher(
         history=SqlConversationHistory(sessions),
         orders=orders,
         consumer=consumer,
+        claim_idle_ms=int(settings.worker_claim_idle_seconds * 1000),
     )
 
 

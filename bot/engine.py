@@ -16,7 +16,7 @@ import structlog
 from bot.conversations import ConversationState, ConversationStore, Understanding
 from bot.delivery_status import DeliveryStatuses
 from bot.dialogue import DialogueMemory
-from bot.errors import NluUnavailableError
+from bot.errors import DeliveryError, NluUnavailableError
 from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply, split_media
 from bot.senders import Sender, deliver_with_retry
@@ -284,13 +284,19 @@ class Engine:
             )
             if await self._redis.exists(marker):
                 continue
-            channel_message_id = await deliver_with_retry(
-                sender,
-                message.chat_id,
-                reply,
-                attempts=self._config.delivery_attempts,
-                base_delay=self._config.retry_base_delay,
-            )
+            try:
+                channel_message_id = await deliver_with_retry(
+                    sender,
+                    message.chat_id,
+                    reply,
+                    attempts=self._config.delivery_attempts,
+                    base_delay=self._config.retry_base_delay,
+                )
+            except DeliveryError as error:
+                if error.blocked:  # marked, so nobody keeps writing into the void
+                    await self._store.mark_blocked(message)
+                    log.info("customer_blocked_bot", channel=message.channel.value)
+                raise
             await self._redis.set(marker, channel_message_id, ex=self._config.sent_marker_ttl)
             await self._store.record_outbound(state, reply, channel_message_id)
 

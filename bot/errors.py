@@ -16,7 +16,16 @@ class NluUnavailableError(ServicebotError):
 class DeliveryError(ServicebotError):
     """A messenger API refused or failed to accept a reply."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        blocked: bool = False,
+    ):
+        """`blocked`: the customer blocked the bot (permanent until they write again)."""
         super().__init__(message)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or blocked
+        self.blocked = blocked

@@ -44,6 +44,7 @@ class MemoryConversationStore:
         contact_key = (message.channel.value, message.user_id)
         is_new = contact_key not in self.contacts
         contact_id = self.contacts.setdefault(contact_key, next(self._ids))
+        self.blocked.discard(contact_id)  # whoever writes to us has unblocked us
         conversation_id = self.conversations.setdefault(
             (message.channel.value, message.chat_id), next(self._ids)
         )

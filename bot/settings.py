@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     # Meta redelivers a WhatsApp webhook for up to 7 days, Telegram an update for about one.
     dedup_ttl_seconds: int = 8 * 24 * 3600
     conversation_lock_seconds: int = 60
+    # A worker that died leaves what it had read unacknowledged; another takes it over once
+    # it has been idle this long (longer than a message normally takes, retries included).
+    worker_claim_idle_seconds: float = 60.0
     stream_max_length: int = 100_000
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"

@@ -5,10 +5,19 @@ outbox are both such streams."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import cast
 
 import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = structlog.get_logger(__name__)
+# What a Redis restart or failover looks like to a client (loading the AOF included).
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 # Dedup and append in one step, so a crash between them can neither lose an entry (marker
 # set, entry missing) nor let a repeated one through twice.
@@ -109,6 +118,31 @@ class DurableStream:
             {"message": entry.body, "reason": reason, "entry_id": entry.entry_id},
         )
         await self.ack(entry.entry_id)
+
+
+class RedisOutage:
+    """Backoff for a consumer loop while Redis is away: waits grow to a few seconds, and
+    the outage is logged once when it starts and once when it ends."""
+
+    def __init__(self, first_wait: float = 0.2, longest_wait: float = 5.0) -> None:
+        self._first_wait = first_wait
+        self._longest_wait = longest_wait
+        self._rounds = 0
+
+    async def pause(self, error: Exception, stop: asyncio.Event) -> None:
+        """Wait before the next try (returns early when `stop` is set)."""
+        if self._rounds == 0:
+            log.warning("redis_unreachable", reason=error.__class__.__name__)
+        wait = min(self._longest_wait, self._first_wait * 2**self._rounds)
+        self._rounds += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+
+    def over(self) -> None:
+        """Redis answered again."""
+        if self._rounds:
+            log.info("redis_reachable_again", failed_rounds=self._rounds)
+        self._rounds = 0
 
 
 def _raw(entries: Entries | None) -> list[RawEntry]:

@@ -9,10 +9,12 @@ import time
 from typing import Protocol
 
 import structlog
+from redis.exceptions import ResponseError
 
 from bot.errors import DeliveryError
 from bot.inbound_queue import InboundQueue, StreamEntry
 from bot.messages import InboundMessage
+from bot.streams import REDIS_DOWN, RedisOutage
 
 log = structlog.get_logger(__name__)
 
@@ -48,25 +50,47 @@ class Worker:
         self._max_attempts = max_attempts
         self._tails: dict[str, asyncio.Task[None]] = {}
         self._count = concurrency
+        self._group_missing = True
+        self._last_claim = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Process until `stop` is set, then finish what is in flight."""
-        await self._queue.ensure_group()
-        last_claim = 0.0
+        """Process until `stop` is set, then finish what is in flight. Redis going away
+        (a restart, a failover) pauses the loop; what was read and not acknowledged is
+        claimed again once the entries have been idle long enough."""
         log.info("worker_started", consumer=self._consumer)
+        outage = RedisOutage()
         while not stop.is_set():
-            if time.monotonic() - last_claim > self._claim_idle_ms / 2000:
-                for entry in await self._queue.claim_stale(
-                    self._consumer, self._claim_idle_ms, self._count
-                ):
-                    self._schedule(entry)
-                last_claim = time.monotonic()
-            await self._slots.acquire()  # backpressure: do not read what we cannot start
-            self._slots.release()
-            for entry in await self._queue.read(self._consumer, self._count, self._block_ms):
-                self._schedule(entry)
+            try:
+                await self._poll()
+            except REDIS_DOWN as error:
+                await outage.pause(error, stop)
+                continue
+            outage.over()
         await self.drain()
         log.info("worker_stopped", consumer=self._consumer)
+
+    async def _poll(self) -> None:
+        """One round: reclaim stale entries now and then, then read new ones."""
+        if self._group_missing:  # first round, or Redis came back without our group
+            await self._queue.ensure_group()
+            self._group_missing = False
+        if time.monotonic() - self._last_claim > self._claim_idle_ms / 2000:
+            for entry in await self._queue.claim_stale(
+                self._consumer, self._claim_idle_ms, self._count
+            ):
+                self._schedule(entry)
+            self._last_claim = time.monotonic()
+        await self._slots.acquire()  # backpressure: do not read what we cannot start
+        self._slots.release()
+        try:
+            entries = await self._queue.read(self._consumer, self._count, self._block_ms)
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            self._group_missing = True
+            return
+        for entry in entries:
+            self._schedule(entry)
 
     async def drain(self) -> None:
         """Wait for every scheduled message to finish."""
@@ -90,7 +114,11 @@ class Worker:
             with contextlib.suppress(Exception):
                 await previous
         async with self._slots:
-            await self._process(entry)
+            try:
+                await self._process(entry)
+            except REDIS_DOWN:
+                # Not acknowledged: the entry stays pending and is claimed again later.
+                log.warning("redis_unreachable_message_left_for_retry", entry=entry.entry_id)
 
     async def _process(self, entry: StreamEntry) -> None:
         bound = log.bind(

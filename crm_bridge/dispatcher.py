@@ -11,7 +11,7 @@ import time
 
 import structlog
 
-from bot.streams import DurableStream, RawEntry
+from bot.streams import REDIS_DOWN, DurableStream, RawEntry, RedisOutage
 from crm_bridge.context_packet import ConversationHistory, build_context_packet
 from crm_bridge.crm import Crm, CrmError, CrmEvent, CrmEventKind
 from crm_bridge.handoff import HandoffDesk
@@ -51,19 +51,31 @@ class CrmDispatcher:
         self._claim_idle_ms = claim_idle_ms
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set (an event being retried is left for the next start)."""
-        await self._outbox.ensure_group()
-        last_claim = 0.0
+        """Deliver until `stop` is set (an event being retried is left for the next start);
+        while Redis is away the loop pauses and the unacknowledged event is claimed again."""
+        outage = RedisOutage()
+        group_ready, last_claim = False, 0.0
         while not stop.is_set():
-            entries = []
-            if time.monotonic() - last_claim > self._claim_idle_ms / 2000:
-                entries += await self._outbox.claim_stale(self._consumer, self._claim_idle_ms, 10)
-                last_claim = time.monotonic()
-            entries += await self._outbox.read(self._consumer, 10, self._block_ms)
-            for entry in entries:
-                if stop.is_set():
-                    return
-                await self._deliver_until_done(entry, stop)
+            try:
+                if not group_ready:
+                    await self._outbox.ensure_group()
+                    group_ready = True
+                entries = []
+                if time.monotonic() - last_claim > self._claim_idle_ms / 2000:
+                    entries += await self._outbox.claim_stale(
+                        self._consumer, self._claim_idle_ms, 10
+                    )
+                    last_claim = time.monotonic()
+                entries += await self._outbox.read(self._consumer, 10, self._block_ms)
+                for entry in entries:
+                    if stop.is_set():
+                        return
+                    await self._deliver_until_done(entry, stop)
+            except REDIS_DOWN as error:
+                group_ready = False  # a Redis that lost its data lost the group too
+                await outage.pause(error, stop)
+                continue
+            outage.over()
 
     async def _deliver_until_done(self, entry: RawEntry, stop: asyncio.Event) -> None:
         """Retry one event until the CRM takes it, refuses it, or it has failed too often:

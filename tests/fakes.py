@@ -18,6 +18,7 @@ class RecordingSender:
     acknowledged: list[str] = field(default_factory=list)
     fail_next: int = 0
     permanent: bool = False
+    blocked: bool = False  # the failures say the customer blocked the bot
     retry_after: float | None = None
     attempts: int = 0
 
@@ -27,7 +28,10 @@ class RecordingSender:
         if self.fail_next > 0:
             self.fail_next -= 1
             raise DeliveryError(
-                "fake failure", permanent=self.permanent, retry_after=self.retry_after
+                "fake failure",
+                permanent=self.permanent,
+                blocked=self.blocked,
+                retry_after=self.retry_after,
             )
         self.sent.append((chat_id, reply))
         return str(len(self.sent))

@@ -61,7 +61,9 @@ class TelegramSender:
             )
         except RetryAfter as exc:
             raise DeliveryError("telegram flood control", retry_after=_seconds(exc)) from exc
-        except (Forbidden, BadRequest) as exc:
+        except Forbidden as exc:  # blocked by the user, or the account is gone
+            raise DeliveryError(f"telegram refused: {exc.message}", blocked=True) from exc
+        except BadRequest as exc:
             raise DeliveryError(f"telegram refused: {exc.message}", permanent=True) from exc
         except (NetworkError, TelegramError) as exc:
             raise DeliveryError(f"telegram unreachable: {exc.message}") from exc

@@ -37,6 +37,7 @@ class SqlConversationStore:
     async def _open(self, message: InboundMessage) -> ConversationState:
         async with self._sessions.begin() as session:
             contact, is_new = await self._contact(session, message)
+            contact.blocked_bot = False  # whoever writes to us has unblocked us
             conversation = await session.scalar(
                 select(Conversation)
                 .where(

@@ -212,6 +212,14 @@ async def test_mark_blocked_flags_only_that_contact(subject: Subject) -> None:
     assert not await subject.recorded.is_blocked(other.contact_id)
 
 
+async def test_writing_again_clears_the_blocked_mark(subject: Subject) -> None:
+    """A customer who writes to the bot has unblocked it."""
+    blocker = await subject.store.open(message(user="4711", chat="4711"))
+    await subject.store.mark_blocked(message(user="4711", chat="4711", kind=InboundKind.BLOCKED))
+    await subject.store.open(message(user="4711", chat="4711"))
+    assert not await subject.recorded.is_blocked(blocker.contact_id)
+
+
 async def test_mark_blocked_for_an_unknown_user_creates_nothing(subject: Subject) -> None:
     """Blocking before ever writing is a no-op: the contact is still new afterwards."""
     await subject.store.mark_blocked(message(user="999", chat="999", kind=InboundKind.BLOCKED))

@@ -310,3 +310,14 @@ async def test_a_reaction_is_kept_but_not_answered(harness: Harness) -> None:
         "👍",
         "",  # taken back
     ]
+
+
+async def test_a_customer_who_blocked_the_bot_is_marked_and_not_retried(harness: Harness) -> None:
+    await harness.engine.handle(message("Was kostet der Versand?"))
+    contact = next(iter(harness.store.contacts.values()))
+    harness.sender.fail_next, harness.sender.blocked = 1, True
+    with pytest.raises(DeliveryError) as refused:
+        await harness.engine.handle(message("Wie lange dauert es?"))
+    assert refused.value.permanent  # the worker acknowledges it: no retry
+    assert contact in harness.store.blocked
+    assert harness.sender.attempts == 3  # two earlier replies, then one try only
