@@ -5,6 +5,9 @@ own webhook with the secret token; the bot's replies arrive back through the sta
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -25,6 +28,18 @@ CUSTOMER = {"id": CHAT_ID, "is_bot": False, "first_name": "Demo", "last_name": "
 CHAT = {"id": CHAT_ID, "type": "private", "first_name": "Demo", "last_name": "Kunde"}
 
 
+@functools.cache
+def page_policy() -> str:
+    """The page's Content-Security-Policy: the consoles' (bot/web/sessions.py), but its one
+    inline script may run, named by its hash."""
+    script = PAGE.read_text(encoding="utf-8").split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    return (
+        f"default-src 'self'; script-src 'sha256-{digest}'; connect-src 'self'; "
+        "style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+
+
 class Simulator:
     """Routes of the simulator; shares the stand-in's state."""
 
@@ -34,7 +49,7 @@ class Simulator:
 
     async def page(self, _request: web.Request) -> web.FileResponse:
         """The chat page."""
-        return web.FileResponse(PAGE)
+        return web.FileResponse(PAGE, headers={"Content-Security-Policy": page_policy()})
 
     async def messages(self, request: web.Request) -> web.Response:
         """Chat lines after a sequence number (the page polls this)."""

@@ -279,8 +279,9 @@ def setup_auth(
     *,
     secure_cookies: bool,
 ) -> None:
-    """Mount staff login on `app`: GET/POST /agent/login, POST /agent/logout, the session,
-    CSRF and security-header middleware for /agent and /admin, and /static/.
+    """Mount staff login on `app`: GET/POST /agent/login, POST /agent/logout, the session
+    and CSRF middleware for /agent, /admin and /api, security headers on every response,
+    and /static/. `secure_cookies`: the site is served over HTTPS (Secure cookies, HSTS).
 
     `users` is a UserStore, or a factory called once, on the first request that needs it;
     `sessions_redis` is called whenever a client is needed. The getters let create_app pass
@@ -291,7 +292,7 @@ def setup_auth(
     app.middlewares.append(
         browser.session_middleware(login.sessions, get_users, LOGIN_PATH, LOGOUT_PATH)
     )
-    app.on_response_prepare.append(browser.add_security_headers)
+    app.on_response_prepare.append(browser.security_headers(https=secure_cookies))
     app.router.add_get(LOGIN_PATH, login.page)
     app.router.add_post(LOGIN_PATH, login.login)
     app.router.add_post(LOGOUT_PATH, login.logout)

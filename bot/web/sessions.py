@@ -1,6 +1,6 @@
 """The staff browser session behind bot/web/auth.py: its Redis record and cookie, the
-middleware that guards /agent and /admin (session, CSRF, security headers), and login
-throttling. Whatever lives in Redis has a TTL."""
+middleware that guards /agent, /admin and /api (session, CSRF), the security headers of
+every response, and login throttling. Whatever lives in Redis has a TTL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import secrets
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,7 @@ PUBLIC_PATHS = frozenset({"/api/openapi.json"})  # describes the API, reveals no
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 CSRF_HEADER = "X-CSRF-Token"
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-SECURITY_HEADERS = {
+SECURITY_HEADERS = {  # on every response: pages, JSON, errors, static files
     "Content-Security-Policy": (
         "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
         "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'; "
@@ -42,8 +42,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
 }
+CONSOLE_HEADERS = {"Cache-Control": "no-store"}  # staff pages and API answers stay off disks
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}  # a year: HTTPS only from now on
 
 RedisGetter = Callable[[], aioredis.Redis]
 
@@ -240,8 +241,16 @@ def _api_error(status: int, error: str, message: str) -> web.Response:
     return web.json_response({"error": error, "message": message, "problems": []}, status=status)
 
 
-async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """on_response_prepare: console pages may not be framed, sniffed, cached or leak URLs."""
-    if is_console_path(request.path):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)  # a handler's stricter policy stays
+def security_headers(
+    *, https: bool
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    """An on_response_prepare hook: no response may be framed, sniffed or leak its URL,
+    console ones are not cached, and over `https` browsers are told to keep to it (HSTS)."""
+    every = {**SECURITY_HEADERS, **(HSTS if https else {})}
+
+    async def add(request: web.Request, response: web.StreamResponse) -> None:
+        extra = CONSOLE_HEADERS if is_console_path(request.path) else {}
+        for name, value in {**every, **extra}.items():
+            response.headers.setdefault(name, value)  # a handler's own policy stays
+
+    return add
