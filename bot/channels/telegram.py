@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import time
 from typing import Any
 
@@ -13,7 +12,7 @@ from redis.exceptions import RedisError
 from telegram import Message, PhotoSize, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.channels.bodies import BodyTooLargeError, read_bounded
+from bot.channels.bodies import BodyTooLargeError, load_json, read_bounded, storable
 from bot.errors import PayloadError
 from bot.inbound_queue import InboundQueue
 from bot.messages import Channel, InboundKind, InboundMessage, MediaType
@@ -163,13 +162,12 @@ class TelegramWebhook:
         except BodyTooLargeError:
             return _error(413, f"body larger than {self._max_body_bytes} bytes")
         try:
-            message = parse_update(json.loads(body))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # (deep nesting)
-            return _error(400, "body is not JSON")
+            message = parse_update(load_json(body))
         except PayloadError as exc:
             return _error(400, str(exc))
         if message is None:
             return web.json_response({"ok": True, "ignored": True})
+        message = storable(message)
         try:
             fresh = await self._queue.accept(message)
         except RedisError:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 
 import structlog
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from bot.channels.bodies import BodyTooLargeError, read_bounded
+from bot.channels.bodies import BodyTooLargeError, load_json, read_bounded, storable
 from bot.channels.whatsapp_payloads import parse_webhook
 from bot.channels.whatsapp_window import CustomerWindow
 from bot.errors import PayloadError
@@ -72,14 +71,12 @@ class WhatsAppWebhook:
         if not hmac.compare_digest(given.encode(), signature(self._app_secret, body).encode()):
             return _error(401, "missing or wrong X-Hub-Signature-256")
         try:
-            messages = parse_webhook(json.loads(body), self._phone_number_id)
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):  # (deep nesting)
-            return _error(400, "body is not JSON")
+            messages = parse_webhook(load_json(body), self._phone_number_id)
         except PayloadError as exc:
             return _error(400, str(exc))
         accepted = 0
         try:
-            for message in messages:
+            for message in map(storable, messages):
                 accepted += await self._queue.accept(message)
                 if message.kind not in NOT_OPENING:
                     await self._window.opened(message.chat_id, message.received_at)

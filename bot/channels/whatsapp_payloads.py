@@ -15,6 +15,7 @@ from bot.errors import PayloadError
 from bot.messages import Channel, InboundKind, InboundMessage, MediaType
 
 log = structlog.get_logger(__name__)
+MAX_TIMESTAMP_DIGITS = 11  # up to the year 5138
 _MEDIA_TYPES = {
     "image": MediaType.PHOTO,
     "document": MediaType.DOCUMENT,
@@ -82,7 +83,12 @@ def _names(contacts: Any) -> dict[str, str]:
 
 
 def _timestamp(value: Any) -> float:
-    return float(value) if isinstance(value, str) and value.isdigit() else 0.0
+    """Meta's Unix seconds; 0.0 (unknown) for anything else, also for "²" (a digit to
+    str.isdigit, not to float) and for more digits than any clock reaches (the window's
+    expiry and the transcript's dates would overflow)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+        return 0.0
+    return float(value) if len(value) <= MAX_TIMESTAMP_DIGITS else 0.0
 
 
 def _message(message: dict[str, Any], names: dict[str, str]) -> InboundMessage:
@@ -105,8 +111,10 @@ def _message(message: dict[str, Any], names: dict[str, str]) -> InboundMessage:
 
 def _content(message: dict[str, Any]) -> tuple[InboundKind, str, str]:
     """(kind, text, payload) of one message by its type."""
-    kind = message.get("type")
-    body = message.get(kind) if isinstance(kind, str) else None
+    kind = message.get("type", "")
+    if not isinstance(kind, str):
+        raise PayloadError("messages.type must be a string")
+    body = message.get(kind)
     body = body if isinstance(body, dict) else {}
     if kind == "text":
         return InboundKind.TEXT, _text(body.get("body")), ""
