@@ -17,6 +17,8 @@ from aiohttp import web
 from bot.errors import DeliveryError
 from bot.messages import Channel, split_media
 from bot.web.auth import Role, StaffUser, UserStore, require_role
+from bot.web.params import whole_number
+from bot.web.sessions import form_field
 from bot.web.templates import (
     BUSINESS_TIMEZONE,
     local_time,
@@ -28,6 +30,7 @@ from crm_bridge.agent_actions import AgentActions, ConversationGoneError, NoSend
 from crm_bridge.context_packet import ContextPacket, ConversationHistory, build_context_packet
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffState
 from crm_bridge.media import INLINE_TYPES, MediaSource, MediaUnavailableError
+from faq.editorial import SLUG_PATTERN
 from faq.misses import SqlMisses
 from faq.model import FaqEntryData
 from faq.ports import FaqRepository
@@ -61,14 +64,15 @@ def setup_console(app: web.Application) -> None:
     """Mount the console's routes; `app[CONSOLE]` must be set before the first request."""
     app.router.add_get("/agent", queue_page)
     app.router.add_get("/agent/events", events)
-    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/claim", claim)
-    app.router.add_get("/agent/handoffs/{handoff_id:\\d+}", conversation_page)
-    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/reply", reply)
-    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/resolve", resolve)
-    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/transfer", transfer)
-    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/note", note)
-    app.router.add_get("/agent/handoffs/{handoff_id:\\d+}/media/{entry_id:\\d+}", media)
-    app.router.add_post("/agent/handoffs/{handoff_id:\\d+}/flag/{entry_id:\\d{1,12}}", flag)
+    handoff = "/agent/handoffs/{handoff_id:[0-9]{1,9}}"  # ids the database's integers hold
+    app.router.add_post(f"{handoff}/claim", claim)
+    app.router.add_get(handoff, conversation_page)
+    app.router.add_post(f"{handoff}/reply", reply)
+    app.router.add_post(f"{handoff}/resolve", resolve)
+    app.router.add_post(f"{handoff}/transfer", transfer)
+    app.router.add_post(f"{handoff}/note", note)
+    app.router.add_get(f"{handoff}/media/{{entry_id:[0-9]{{1,9}}}}", media)
+    app.router.add_post(f"{handoff}/flag/{{entry_id:[0-9]{{1,9}}}}", flag)
 
 
 @require_role(Role.AGENT)
@@ -137,7 +141,8 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     search = request.query.get("q", "").strip()
     language = handoff.request.language
     canned = await _canned_replies(deps.faq, language, search) if search else []
-    inserted = await deps.faq.get(request.query.get("insert", ""), language)
+    wanted = request.query.get("insert", "")  # a slug, or nothing to look up
+    inserted = await deps.faq.get(wanted, language) if SLUG_PATTERN.fullmatch(wanted) else None
     return render(
         request,
         "agent_conversation.html",
@@ -157,7 +162,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     """The agent's message goes to the customer's messenger and into the transcript."""
     deps = request.app[CONSOLE]
     handoff = await _owned(deps, request)
-    body = str((await request.post()).get("text", "")).strip()
+    body = form_field(await request.post(), "text").strip()
     if body:
         async with _delivering():
             await deps.actions.reply(handoff, request["user"].username, body)
@@ -179,7 +184,7 @@ async def note(request: web.Request) -> web.StreamResponse:
     """An internal note for colleagues (e.g. before a transfer); the customer never sees it."""
     deps = request.app[CONSOLE]
     handoff = await _owned(deps, request)
-    body = str((await request.post()).get("text", "")).strip()
+    body = form_field(await request.post(), "text").strip()
     if body:
         author = request["user"].display_name
         await deps.history.add_note(handoff.request.conversation_id, author, body[:4000])
@@ -244,7 +249,7 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     """Give the conversation to a colleague (who then finds it under their conversations)."""
     deps = request.app[CONSOLE]
     handoff = await _owned(deps, request)
-    to_agent = str((await request.post()).get("to", ""))
+    to_agent = form_field(await request.post(), "to")
     colleagues = await _colleagues(deps, request["user"], handoff.request.language)
     if to_agent not in {colleague.username for colleague in colleagues}:
         raise web.HTTPBadRequest(text="no such colleague for the customer's language")
@@ -340,8 +345,8 @@ async def _owned(deps: ConsoleDeps, request: web.Request) -> Handoff:
 async def _fingerprint(deps: ConsoleDeps, agent: str, handoff_id: str) -> str:
     parts = [str(h.id) for h in await deps.desk.queue()]
     parts += [f"mine:{h.id}" for h in await deps.desk.claimed_by(agent)]
-    if handoff_id.isdigit():
-        handoff = await deps.desk.get(int(handoff_id))
+    if (number := whole_number(handoff_id)) is not None:
+        handoff = await deps.desk.get(number)
         if handoff is not None:
             transcript = await deps.history.transcript(handoff.request.conversation_id)
             parts.append(f"{handoff.state}:{len(transcript)}")
@@ -363,4 +368,4 @@ async def flag(request: web.Request) -> web.StreamResponse:
 
 def _number(raw: str) -> int:
     """A query parameter's whole number, 0 if it is none."""
-    return int(raw) if raw.isdigit() and len(raw) < 13 else 0
+    return whole_number(raw) or 0

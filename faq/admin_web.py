@@ -11,6 +11,7 @@ from aiohttp import web
 from yarl import URL
 
 from bot.web.auth import Role, StaffUser, require_role
+from bot.web.params import whole_number
 from bot.web.sessions import form_field
 from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN, FaqAdmin
@@ -281,12 +282,11 @@ async def diff_page(request: web.Request) -> web.StreamResponse:
     faq = request.app[FAQ_ADMIN]
     slug = request.match_info["slug"]
     to_raw, from_raw = request.query.get("to", ""), request.query.get("from", "")
-    if not to_raw.isdigit() or (from_raw and not from_raw.isdigit()):
+    to_number, from_number = whole_number(to_raw), whole_number(from_raw) if from_raw else None
+    if to_number is None or (from_raw and from_number is None):
         raise web.HTTPBadRequest(text="to and from are version numbers")
     try:
-        old, new, changes = await faq.changes(
-            slug, int(to_raw), int(from_raw) if from_raw else None
-        )
+        old, new, changes = await faq.changes(slug, to_number, from_number)
     except EditorialError:
         raise web.HTTPNotFound(text=slug) from None
     return render(request, "admin_diff.html", slug=slug, old=old, new=new, changes=changes)
@@ -314,7 +314,7 @@ async def publication_page(request: web.Request) -> web.StreamResponse:
 async def audit_page(request: web.Request) -> web.StreamResponse:
     """The audit log, newest first, 50 a page."""
     page_raw = request.query.get("page", "1")
-    page = int(page_raw) if page_raw.isdigit() and 0 < int(page_raw) < 100_000 else 1
+    page = whole_number(page_raw, 99_999) or 1
     entries, total = await request.app[FAQ_ADMIN].audit.recent(50, (page - 1) * 50)
     return render(
         request, "admin_audit.html", entries=entries, total=total, page=page, pages=-(-total // 50)

@@ -14,6 +14,7 @@ from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ValidationError
 
 from bot.web.auth import Role, StaffUser
+from bot.web.params import whole_number
 from faq.admin_service import FAQ_ADMIN, FaqAdmin
 from faq.api_models import (
     AuditEntryOut,
@@ -150,9 +151,10 @@ def query_int(
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    number = whole_number(raw, high)
+    if number is None or number < low:
         raise ApiError(400, "invalid_parameter", f"{name} is a whole number from {low} to {high}")
-    return int(raw)
+    return number
 
 
 def _slug_number(request: web.Request) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from bot.web.auth import Role, require_role
+from bot.web.params import whole_number
 from bot.web.sessions import form_field
 from bot.web.templates import render
 from faq.admin_service import FAQ_ADMIN
@@ -27,7 +28,8 @@ def setup_misses(app: web.Application) -> None:
 
 def message_ids(raw: str) -> list[int]:
     """The ids a form lists as "1,2,3" (malformed parts ignored)."""
-    return [int(part) for part in raw.split(",")[:MAX_IDS] if part.isdigit() and len(part) < 13]
+    numbers = (whole_number(part) for part in raw.split(",")[:MAX_IDS])
+    return [number for number in numbers if number is not None]
 
 
 @require_role(Role.EDITOR)

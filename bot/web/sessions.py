@@ -73,9 +73,10 @@ def same_token(sent: str, expected: str) -> bool:
 
 
 def form_field(form: Mapping[str, object], name: str) -> str:
-    """A text field of a submitted form; "" when missing or a file."""
+    """A text field of a submitted form; "" when missing or a file. Without NUL characters:
+    PostgreSQL cannot store them (nor look them up), and nobody types one."""
     value = form.get(name)
-    return value if isinstance(value, str) else ""
+    return value.replace("\x00", "") if isinstance(value, str) else ""
 
 
 def set_cookie(
@@ -206,7 +207,10 @@ def session_middleware(
 
     @web.middleware
     async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not is_console_path(request.path) or request.path in (login_path, *PUBLIC_PATHS):
+        if not is_console_path(request.path):
+            return await handler(request)
+        await _readable_form(request)
+        if request.path in (login_path, *PUBLIC_PATHS):
             return await handler(request)
         api = request.path.startswith(API_PREFIX + "/")
         found = await store.logged_in(request, users())
@@ -234,6 +238,18 @@ def session_middleware(
         return await handler(request)
 
     return guard
+
+
+async def _readable_form(request: web.Request) -> None:
+    """Decode a posted form before any handler reads it (aiohttp keeps it for them): bytes
+    that are not UTF-8 are the sender's mistake, a 400, not an exception in a handler."""
+    if request.method in SAFE_METHODS or request.content_type not in FORM_TYPES:
+        return
+    try:
+        await request.post()
+    except ValueError:  # UnicodeDecodeError, or a multipart body that does not parse
+        text = translate("error.bad_form", request_language(request))
+        raise web.HTTPBadRequest(text=text) from None
 
 
 def _api_error(status: int, error: str, message: str) -> web.Response:

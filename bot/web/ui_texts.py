@@ -44,6 +44,12 @@ UI_TEXTS: dict[str, dict[str, str]] = {
         "Seite neu.",
         "en": "The request is invalid (missing or wrong CSRF token). Please reload the page.",
     },
+    "error.bad_form": {
+        "de": "Das Formular ließ sich nicht lesen (ungültige Zeichen). Bitte laden Sie die Seite "
+        "neu und versuchen Sie es noch einmal.",
+        "en": "The form could not be read (invalid characters). Please reload the page and try "
+        "again.",
+    },
     "error.forbidden": {
         "de": "Dafür fehlt Ihrem Konto die Berechtigung.",
         "en": "Your account is not allowed to do this.",
