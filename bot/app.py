@@ -37,6 +37,7 @@ from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel
 from bot.nlu_data import TrainingSets
+from bot.privacy_wiring import privacy_service, retention_job
 from bot.reading import message_reader
 from bot.senders import ReplySender, Sender
 from bot.settings import Settings
@@ -51,6 +52,7 @@ from bot.telegram_wiring import (
 )
 from bot.web.auth import UserStore, setup_auth
 from bot.web.health import healthz, readiness_handler
+from bot.web.privacy_web import PRIVACY, setup_privacy
 from bot.whatsapp_wiring import check_whatsapp_settings, whatsapp, whatsapp_webhook
 from bot.worker import Worker
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
@@ -202,6 +204,14 @@ def create_app(settings: Settings) -> web.Application:
                     key_account_minutes=settings.key_account_first_minutes,
                     misses=SqlMisses(res.sessions),
                 )
+                app[PRIVACY] = privacy_service(
+                    settings,
+                    res.sessions,
+                    res.redis,
+                    res.keys,
+                    order_provider(settings, res.sessions, res.http),
+                    outbox,
+                )
                 reader = message_reader(
                     settings, res.nlu, res.faq, res.rasa.model_name, TrainingSets(res.sessions)
                 )
@@ -245,6 +255,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_admin(app)
     setup_misses(app)
     setup_categories(app)
+    setup_privacy(app)
     setup_api(app)
     add_crm_webhooks(app, settings, lambda: (app[INBOUND_QUEUE], app[RESOURCES].sessions))
     if standin is not None:
@@ -313,6 +324,9 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
             crm=outbox,
             statuses=DeliveryStatuses(store, {Channel.WHATSAPP: wa.sender} if wa else {}),
             media=wa.vault if wa else None,
+            privacy_desk=privacy_service(
+                settings, res.sessions, res.redis, res.keys, orders, outbox
+            ),
         )
         queue = InboundQueue(
             res.redis, res.keys, settings.dedup_ttl_seconds, settings.stream_max_length
@@ -326,4 +340,5 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
                 claim_idle_ms=int(settings.worker_claim_idle_seconds * 1000),
             ),
             crm_dispatcher(settings, outbox, res.http, res.sessions, orders, consumer),
+            retention=retention_job(settings, res.sessions, res.redis, res.keys),
         )

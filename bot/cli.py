@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from bot import commands
 from bot.faq_cli import faq_app
 from bot.logging import configure_logging
+from bot.privacy_cli import privacy_app
 from bot.settings import Settings
 from bot.web.auth import Role
 from nlu.evaluation.metrics import REPORTING_FILES
@@ -34,6 +35,7 @@ app.add_typer(nlu_app, name="nlu")
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(faq_app, name="faq")
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 EVALUATION_REPORT = Path("var/nlu-evaluation.json")
 

@@ -16,6 +16,7 @@ from bot.crm_outbox import RedisCrmOutbox
 from bot.inbound_queue import InboundQueue
 from bot.keys import Keys
 from bot.messages import Channel
+from bot.retention import RetentionJob
 from bot.senders import ReplySender
 from bot.settings import Settings
 from bot.storage.database import SessionFactory
@@ -86,16 +87,20 @@ def agent_actions(
 
 @dataclass(frozen=True, slots=True)
 class WorkerProcess:
-    """The worker's loops: the inbound stream and, with a CRM, the CRM outbox."""
+    """The worker's loops: the inbound stream, with a CRM the CRM outbox, and the retention
+    purge."""
 
     worker: Worker
     dispatcher: CrmDispatcher | None = None
+    retention: RetentionJob | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run both until `stop` is set."""
+        """Run them all until `stop` is set."""
         loops = [self.worker.run(stop)]
         if self.dispatcher is not None:
             loops.append(self.dispatcher.run(stop))
+        if self.retention is not None:
+            loops.append(self.retention.run(stop))
         await asyncio.gather(*loops)
 
 

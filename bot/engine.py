@@ -19,6 +19,7 @@ from bot.dialogue import DialogueMemory
 from bot.errors import DeliveryError, NluUnavailableError
 from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply, split_media
+from bot.privacy import PrivacyDesk
 from bot.senders import Sender, deliver_with_retry
 from bot.verification_memory import RedisVerificationMemory
 from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
@@ -27,7 +28,7 @@ from crm_bridge.crm import CrmEventsOfMessage, CrmOutbox, NoCrm, customer_words,
 from crm_bridge.handoff import Handoff, HandoffDesk, HandoffReason, HandoffState
 from crm_bridge.media import KeepsMedia, MediaUnavailableError
 from faq.ports import FaqRepository
-from handlers import handoff, menu, order_status
+from handlers import handoff, menu, order_status, privacy
 from handlers.context import HandlerContext
 from handlers.language_switch import confirm_switch, switch_requested
 from handlers.menu import is_menu_request
@@ -83,11 +84,13 @@ class Engine:
         crm: CrmOutbox | None = None,
         statuses: DeliveryStatuses | None = None,
         media: KeepsMedia | None = None,
+        privacy_desk: PrivacyDesk | None = None,
     ) -> None:
         """`agents` carries out what people do in a CRM (STAFF_* messages); `crm` is told of
         handoffs and of what the customer writes while people have the conversation;
         `statuses` applies delivery statuses (STATUS messages); `media` keeps the files
-        customers send on channels whose links expire."""
+        customers send on channels whose links expire; `privacy_desk` exports or erases a
+        customer's data when they ask in the chat."""
         self._store = store
         self._reader = reader
         self._faq = faq
@@ -104,6 +107,7 @@ class Engine:
         self._crm: CrmOutbox = crm or NoCrm()
         self._statuses = statuses
         self._media = media
+        self._privacy = privacy_desk
 
     async def handle(self, message: InboundMessage) -> None:
         """Answer the message; raises DeliveryError if the answer could not be delivered."""
@@ -215,6 +219,11 @@ class Engine:
             text=message.text,
             sender_phone=message.user_id if message.channel is Channel.WHATSAPP else None,
             crm=crm_events,
+            privacy=(
+                self._privacy.for_chat(message.channel, message.chat_id, message_id)
+                if self._privacy
+                else None
+            ),
         )
         understanding, understood = Understanding(), True
         try:
@@ -233,6 +242,9 @@ class Engine:
                 replies, understanding = [], Understanding("reaction")
             elif message.kind is InboundKind.MEDIA and not message.text.strip():
                 replies, understanding = await media_received(context), Understanding("media")
+            elif message.kind is InboundKind.TEXT and (asked := privacy.requested(message.text)):
+                replies = await privacy.offer(asked, context)
+                understanding = Understanding(f"privacy_{asked.value}", 1.0)
             elif message.kind is InboundKind.TEXT and is_menu_request(message.text):
                 replies, understanding = await menu.categories(context), Understanding("menu", 1.0)
             elif message.kind is InboundKind.TEXT and (
@@ -248,7 +260,7 @@ class Engine:
             replies = [Reply(text("error", language))]
         await self._dialogue.record(key, message_id, context.misses_in_a_row, understood)
         if state.is_new_contact and replies:  # (a reaction gets no answer at all)
-            replies.insert(0, Reply(text("disclosure", language)))
+            replies.insert(0, privacy.disclosure(context))
         return replies, understanding
 
     async def _understand(self, context: HandlerContext) -> tuple[list[Reply], Understanding, bool]:

@@ -96,6 +96,11 @@ class Keys:
         return f"{self.prefix}:faq:publisher"
 
     @property
+    def retention_lease(self) -> str:
+        """Held by the one worker that runs the retention purge this round (bot/retention.py)."""
+        return f"{self.prefix}:retention:lease"
+
+    @property
     def faq_candidate(self) -> str:
         """The test box's candidate model: the latest training request and its progress."""
         return f"{self.prefix}:faq:candidate"

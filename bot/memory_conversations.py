@@ -75,8 +75,10 @@ class MemoryConversationStore:
         )
 
     def _append_once(self, line: TranscriptLine) -> None:
-        """Like the SQL adapter's unique constraint: one line per conversation, direction and
-        channel message id."""
+        """Like the SQL adapter's constraints: one line per conversation, direction and
+        channel message id, and none for a conversation that is gone (erased)."""
+        if line.conversation_id not in self.conversations.values():
+            return
         key = (line.conversation_id, line.direction, line.message_id)
         if all((t.conversation_id, t.direction, t.message_id) != key for t in self.transcript):
             self.transcript.append(line)

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.privacy import DEFAULT_POLICY_URL, DEFAULT_RETENTION_DAYS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,6 +96,12 @@ class Settings(BaseSettings):
     crm_webhook_url: str = ""
     crm_webhook_secret: SecretStr = SecretStr("")
     crm_note_language: Literal["de", "en"] = "de"  # of the context note people read in the CRM
+
+    # Data protection (bot/privacy.py): the policy the first reply links to, and how long a
+    # conversation is kept after its last message (the worker deletes older ones).
+    privacy_policy_url: str = DEFAULT_POLICY_URL
+    retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=1)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)  # how often it looks
 
     # Meta redelivers a WhatsApp webhook for up to 7 days, Telegram an update for about one.
     dedup_ttl_seconds: int = 8 * 24 * 3600

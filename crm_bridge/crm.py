@@ -8,7 +8,9 @@ step is lost when the CRM is down. With the built-in console only, nothing is pu
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -23,6 +25,7 @@ class CrmEventKind(StrEnum):
     HANDED_OVER = "handed_over"  # queued for people: the context packet goes with it
     CUSTOMER_WROTE = "customer_wrote"  # a message of the customer while people have the chat
     CLOSED = "closed"  # the customer withdrew, or the handoff was resolved on our side
+    ERASED = "erased"  # the customer's data was erased here (bot/privacy.py): erase it there
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,10 @@ class CrmEvent:
     key: str
     text: str = ""  # CUSTOMER_WROTE: the message; CLOSED: "cancelled" or "resolved"
     at: float = 0.0  # epoch seconds
+    # ERASED: every erased handoff as (its id, the CRM's conversation id or "", the key of
+    # its HANDED_OVER event): the handoffs are gone from our database by then, and SQLite
+    # may give a later handoff the same id.
+    erased: tuple[tuple[int, str, str], ...] = ()
 
     def to_json(self) -> str:
         """Serialise for the outbox stream."""
@@ -44,12 +51,20 @@ class CrmEvent:
         """Inverse of to_json."""
         data: dict[str, Any] = json.loads(raw)
         data["kind"] = CrmEventKind(data["kind"])
+        data["erased"] = tuple(
+            (int(h), str(ref), str(key)) for h, ref, key in data.get("erased", ())
+        )
         return cls(**data)
 
 
+def handoff_key(handoff_id: int, requested_at: datetime) -> str:
+    """Unique even if the database restarted (or reused) its ids under a Redis that kept
+    its keys."""
+    return f"{handoff_id}@{int(requested_at.timestamp() * 1000)}"
+
+
 def _handoff_key(handoff: Handoff) -> str:
-    """Unique even if the database restarted its ids under a Redis that kept its keys."""
-    return f"{handoff.id}@{int(handoff.requested_at.timestamp() * 1000)}"
+    return handoff_key(handoff.id, handoff.requested_at)
 
 
 def handed_over(handoff: Handoff, at: float) -> CrmEvent:
@@ -81,6 +96,17 @@ def closed(handoff: Handoff, how: str, at: float) -> CrmEvent:
     return CrmEvent(
         CrmEventKind.CLOSED, handoff.id, f"closed:{_handoff_key(handoff)}", text=how, at=at
     )
+
+
+def erased(handoffs: Sequence[tuple[int, str, datetime]], at: float) -> CrmEvent:
+    """The event for handoffs (id, CRM conversation id, requested at) whose conversations
+    were erased with the customer's data."""
+    listed = tuple(
+        (handoff_id, ref, f"handoff:{handoff_key(handoff_id, requested)}")
+        for handoff_id, ref, requested in handoffs
+    )
+    ids = "-".join(str(handoff_id) for handoff_id, _ref, _requested in handoffs)
+    return CrmEvent(CrmEventKind.ERASED, 0, f"erased:{ids}@{int(at * 1000)}", at=at, erased=listed)
 
 
 class CrmOutbox(Protocol):
@@ -140,4 +166,9 @@ class Crm(Protocol):
 
     async def closed(self, handoff: Handoff, event: CrmEvent) -> None:
         """Close the conversation there. Raises CrmError."""
+        ...
+
+    async def erased(self, event: CrmEvent) -> None:
+        """Erase the customer's copy there: the conversations of `event.erased` and the
+        contact they belong to. Safe to repeat. Raises CrmError."""
         ...

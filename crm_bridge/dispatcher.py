@@ -103,6 +103,9 @@ class CrmDispatcher:
             return
 
     async def _deliver(self, event: CrmEvent) -> None:
+        if event.kind is CrmEventKind.ERASED:  # its handoffs are gone here: by design
+            await self._crm.erased(event)
+            return
         handoff = await self._desk.get(event.handoff_id)
         if handoff is None:
             raise CrmError(f"no handoff {event.handoff_id}", permanent=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.privacy import ChatPrivacy
 from crm_bridge.business_hours import BusinessHours
 from crm_bridge.crm import CrmOutbox, NoCrm
 from crm_bridge.handoff import HandoffDesk
@@ -35,3 +36,4 @@ class HandlerContext:
     text: str = ""  # what the customer wrote (order numbers in it)
     sender_phone: str | None = None  # WhatsApp: the number the customer writes from
     crm: CrmOutbox = field(default_factory=NoCrm)  # told about handoffs (crm_bridge/crm.py)
+    privacy: ChatPrivacy | None = None  # the customer's data of this chat (bot/privacy.py)

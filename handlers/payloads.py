@@ -8,6 +8,10 @@ LANGUAGE_PREFIX = "lang:"
 HANDOFF = "handoff"
 CANCEL_HANDOFF = "handoff_cancel"
 MENU = "menu"
+PRIVACY_EXPORT = "privacy:export"  # confirms sending the customer what we store about them
+PRIVACY_ERASE = "privacy:erase"  # confirms erasing it
+PRIVACY_CANCEL = "privacy:cancel"
+PRIVACY_PAYLOADS = frozenset({PRIVACY_EXPORT, PRIVACY_ERASE, PRIVACY_CANCEL})
 
 
 def faq_payload(slug: str) -> str:

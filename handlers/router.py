@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from bot.messages import Reply
 from crm_bridge.handoff import HandoffReason
-from handlers import handoff, menu, order_status, replies
+from handlers import handoff, menu, order_status, privacy, replies
 from handlers.context import HandlerContext
 from handlers.payloads import (
     CANCEL_HANDOFF,
     HANDOFF,
     MY_ORDERS,
+    PRIVACY_PAYLOADS,
     category_of,
     faq_slug,
     handoff_order,
@@ -67,4 +68,6 @@ async def respond_to_button(payload: str, context: HandlerContext) -> list[Reply
         return await handoff.hand_over(context, HandoffReason.REQUESTED)
     if payload == CANCEL_HANDOFF:
         return await handoff.withdraw(context)
+    if payload in PRIVACY_PAYLOADS:
+        return await privacy.confirmed(payload, context)
     return await menu.categories(context)  # the menu button, and keyboards from old versions

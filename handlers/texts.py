@@ -6,9 +6,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "disclosure": {
         "de": "Hallo! Hier antwortet der *digitale Assistent* von Kramer Werkzeug & "
         "Befestigung, rund um die Uhr. Wenn Sie lieber mit einem Menschen sprechen, "
-        "schreiben Sie einfach „Mitarbeiter“.",
+        "schreiben Sie einfach „Mitarbeiter“. Wie wir mit Ihren Daten umgehen: {policy_url} "
+        "– „Auskunft“ oder „Daten löschen“ genügt.",
         "en": "Hello! You are chatting with the *automated assistant* of Kramer Werkzeug & "
-        "Befestigung, 24/7. If you would rather talk to a person, just write “agent”.",
+        "Befestigung, 24/7. If you would rather talk to a person, just write “agent”. How "
+        "we handle your data: {policy_url} – just write “my data” or “delete my data”.",
     },
     "greet": {
         "de": "Hallo! Wie kann ich Ihnen helfen? Fragen Sie mich z. B. nach Versandkosten, "
@@ -216,6 +218,102 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I don't have an answer stored for this topic right now.",
     },
     "button_person": {"de": "Mitarbeiter sprechen", "en": "Talk to a person"},
+    "privacy_export_offer": {
+        "de": "Gern schicke ich Ihnen hier im Chat, was wir über Sie gespeichert haben: Ihre "
+        "Chatverläufe und die Angaben zu Ihrer Person und Ihrem Kundenkonto. "
+        "Datenschutzhinweise: {policy_url}",
+        "en": "I can send you here in the chat what we store about you: your chat history "
+        "and the details of you and your customer account. Privacy policy: {policy_url}",
+    },
+    "privacy_erase_offer": {
+        "de": "Soll ich Ihre Daten löschen? Dann lösche ich Ihre Chatverläufe und alle Angaben "
+        "zu Ihnen aus diesem Chat, auch bei unserem Service-Team. Das lässt sich nicht "
+        "rückgängig machen. Ihr Kundenkonto und Ihre Bestellungen bleiben bestehen. "
+        "Datenschutzhinweise: {policy_url}",
+        "en": "Shall I delete your data? I'll then delete your chat history and everything "
+        "about you from this chat, with our service team too. This cannot be undone. Your "
+        "customer account and your orders stay as they are. Privacy policy: {policy_url}",
+    },
+    "button_privacy_export": {"de": "Ja, Daten senden", "en": "Yes, send my data"},
+    "button_privacy_erase": {"de": "Ja, alles löschen", "en": "Yes, delete it all"},
+    "button_privacy_cancel": {"de": "Abbrechen", "en": "Cancel"},
+    "privacy_cancelled": {
+        "de": "In Ordnung, es bleibt alles, wie es ist. Wie kann ich Ihnen helfen?",
+        "en": "All right, everything stays as it is. How can I help you?",
+    },
+    "privacy_unavailable": {
+        "de": "Das kann ich hier gerade nicht selbst erledigen. Ein Kollege kümmert sich "
+        "darum; mehr dazu: {policy_url}",
+        "en": "I can't do this myself right now. A colleague will take care of it; more "
+        "here: {policy_url}",
+    },
+    "privacy_erased": {
+        "de": "Erledigt: Ihre Daten sind gelöscht ({conversations} Gespräche, {messages} "
+        "Nachrichten). Wenn Sie uns wieder schreiben, beginnt ein neues Gespräch.",
+        "en": "Done: your data has been deleted ({conversations} conversations, {messages} "
+        "messages). If you write to us again, a new conversation begins.",
+    },
+    "privacy_export_title": {"de": "*Ihre gespeicherten Daten*", "en": "*Your stored data*"},
+    "privacy_export_intro": {"de": "Stand: {at}", "en": "As of {at}"},
+    "privacy_export_empty": {
+        "de": "Zu diesem Chat habe ich keine gespeicherten Daten gefunden.",
+        "en": "I found no stored data for this chat.",
+    },
+    "privacy_export_truncated": {
+        "de": "Der Verlauf ist zu lang für den Chat. Den vollständigen Auszug erhalten Sie von "
+        "unserem Service-Team, siehe {policy_url}",
+        "en": "The history is too long for the chat. Our service team sends you the full "
+        "copy, see {policy_url}",
+    },
+    "privacy_export_contact": {"de": "Kontakt", "en": "Contact"},
+    "privacy_export_name": {"de": "Name", "en": "Name"},
+    "privacy_export_language": {"de": "Sprache", "en": "Language"},
+    "privacy_export_blocked": {
+        "de": "Sie haben den Bot blockiert",
+        "en": "You have blocked the bot",
+    },
+    "privacy_export_customer": {"de": "Kundenkonto", "en": "Customer account"},
+    "privacy_export_verified": {
+        "de": "In diesem Gespräch bestätigt als Kunde {number}",
+        "en": "Verified in this conversation as customer {number}",
+    },
+    "privacy_export_conversation": {
+        "de": "Gespräch über {channel} seit {started}",
+        "en": "Conversation on {channel} since {started}",
+    },
+    "privacy_export_you": {"de": "Sie", "en": "You"},
+    "privacy_export_bot": {"de": "Assistent", "en": "Assistant"},
+    "privacy_export_agent": {"de": "Mitarbeiter", "en": "Agent"},
+    "privacy_export_earlier": {"de": "frühere Datenauskunft", "en": "earlier data export"},
+    "privacy_export_handoff": {
+        "de": "An einen Mitarbeiter übergeben am {at} (Grund: {reason})",
+        "en": "Handed to a person on {at} (reason: {reason})",
+    },
+    "privacy_reason_requested": {"de": "auf Ihren Wunsch", "en": "at your request"},
+    "privacy_reason_complaint": {"de": "Beschwerde", "en": "complaint"},
+    "privacy_reason_order_problem": {"de": "Problem mit einer Bestellung", "en": "order problem"},
+    "privacy_reason_order_system_down": {
+        "de": "Bestellsystem nicht erreichbar",
+        "en": "order system unavailable",
+    },
+    "privacy_reason_order_lookup_failed": {
+        "de": "Bestellung nicht bestätigt",
+        "en": "order not verified",
+    },
+    "privacy_reason_not_understood": {"de": "nicht verstanden", "en": "not understood"},
+    "privacy_reason_bot_unavailable": {
+        "de": "Assistent nicht verfügbar",
+        "en": "assistant unavailable",
+    },
+    "privacy_media_photo": {"de": "Foto", "en": "photo"},
+    "privacy_media_document": {"de": "Dokument", "en": "document"},
+    "privacy_media_voice": {"de": "Sprachnachricht", "en": "voice message"},
+    "privacy_media_audio": {"de": "Audio", "en": "audio"},
+    "privacy_media_video": {"de": "Video", "en": "video"},
+    "privacy_export_rating": {
+        "de": "– Ihre Bewertung: {stars} von 5",
+        "en": "– your rating: {stars} of 5",
+    },
 }
 
 

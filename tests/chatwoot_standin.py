@@ -6,7 +6,9 @@ answers the endpoints a handoff needs in the shapes Chatwoot's published OpenAPI
 
     GET  /api/v1/accounts/{account_id}/contacts/search?q=&page=
     POST /api/v1/accounts/{account_id}/contacts
+    DELETE /api/v1/accounts/{account_id}/contacts/{id}  (with its conversations)
     GET  /api/v1/accounts/{account_id}/contacts/{id}/conversations
+    GET  /api/v1/accounts/{account_id}/conversations/{conversation_id}
     POST /api/v1/accounts/{account_id}/conversations
     POST /api/v1/accounts/{account_id}/conversations/{conversation_id}/labels
     POST /api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments
@@ -420,6 +422,24 @@ async def _contact_conversations(request: web.Request) -> web.Response:
     return web.json_response({"payload": [_conversation_json(state, c) for c in listed]})
 
 
+async def _delete_contact(request: web.Request) -> web.Response:
+    """Chatwoot deletes the contact's conversations with it."""
+    state = _state(request)
+    contact_id = int(float(request.match_info["id"]))
+    if state.contacts.pop(contact_id, None) is None:
+        return _error(404, "contact not found")
+    for conversation in [c for c in state.conversations.values() if c.contact_id == contact_id]:
+        del state.conversations[conversation.id]
+    return web.Response(status=200)
+
+
+async def _show_conversation(request: web.Request) -> web.Response:
+    state, conversation = _state(request), _conversation(request)
+    if conversation is None:
+        return _error(404, "conversation not found")
+    return web.json_response(_conversation_json(state, conversation))
+
+
 async def _create_conversation(request: web.Request) -> web.Response:
     state = _state(request)
     body: dict[str, Any] = await request.json()
@@ -528,6 +548,8 @@ def create_chatwoot_app(state: ChatwootState) -> web.Application:
     app.router.add_get(ACCOUNT_PREFIX + "/contacts/search", _search_contacts)
     app.router.add_post(ACCOUNT_PREFIX + "/contacts", _create_contact)
     app.router.add_get(ACCOUNT_PREFIX + "/contacts/{id}/conversations", _contact_conversations)
+    app.router.add_delete(ACCOUNT_PREFIX + "/contacts/{id}", _delete_contact)
+    app.router.add_get(conversation, _show_conversation)
     app.router.add_post(ACCOUNT_PREFIX + "/conversations", _create_conversation)
     app.router.add_get(conversation + "/labels", _get_labels)
     app.router.add_post(conversation + "/labels", _set_labels)

@@ -276,4 +276,74 @@ ADMIN_TEXTS: dict[str, dict[str, str]] = {
         "de": "Außerhalb geändert (Import/Seed) übernommen",
         "en": "Outside change (import/seed) recorded",
     },
+    "audit.privacy.exported": {"de": "Daten eines Kontakts exportiert", "en": "Contact exported"},
+    "audit.privacy.erased": {"de": "Daten eines Kontakts gelöscht", "en": "Contact erased"},
+    "audit.privacy.purged": {
+        "de": "Alte Gespräche gelöscht (Aufbewahrungsfrist)",
+        "en": "Old conversations deleted (retention)",
+    },
+    "admin.privacy": {"de": "Datenschutz", "en": "Privacy"},
+    "privacy.explain": {
+        "de": "Anfragen nach DSGVO: Auskunft (Art. 15) und Löschung (Art. 17) der Daten eines "
+        "Kontakts, über alle Gespräche, Redis und das CRM. Beides steht im Protokoll, ohne "
+        "die Daten selbst. Kunden können beides auch selbst im Chat anstoßen.",
+        "en": "GDPR requests: access to (Art. 15) and erasure of (Art. 17) a contact's data, "
+        "across all conversations, Redis and the CRM. Both go into the audit log, without the "
+        "data itself. Customers can also ask for either in the chat themselves.",
+    },
+    "privacy.export.title": {"de": "Auskunft (Export)", "en": "Access (export)"},
+    "privacy.export.explain": {
+        "de": "Lädt alles, was wir über den Kontakt speichern, als JSON-Datei herunter.",
+        "en": "Downloads everything we store about the contact as a JSON file.",
+    },
+    "privacy.export.submit": {"de": "Als JSON herunterladen", "en": "Download as JSON"},
+    "privacy.erase.title": {"de": "Löschung", "en": "Erasure"},
+    "privacy.erase.explain": {
+        "de": "Löscht den Kontakt mit allen Gesprächen, Nachrichten, Dateien, Notizen und "
+        "Übergaben, seinen Zustand in Redis, und bittet das CRM, seine Kopie zu löschen. "
+        "Offene Übergaben enden damit. Das lässt sich nicht rückgängig machen.",
+        "en": "Deletes the contact with all conversations, messages, files, notes and "
+        "handoffs and its state in Redis, and asks the CRM to delete its copy. Open handoffs "
+        "end with it. This cannot be undone.",
+    },
+    "privacy.erase.submit": {"de": "Endgültig löschen", "en": "Erase for good"},
+    "privacy.channel": {"de": "Kanal", "en": "Channel"},
+    "privacy.chat_id": {"de": "Chat-ID", "en": "Chat id"},
+    "privacy.phone": {"de": "oder Telefonnummer", "en": "or phone number"},
+    "privacy.either": {
+        "de": "Entweder Kanal und Chat-ID (wie im Gespräch angezeigt) oder eine Telefonnummer "
+        "(WhatsApp, oder in Telegram geteilt).",
+        "en": "Either channel and chat id (as the conversation shows them) or a phone number "
+        "(WhatsApp, or shared in Telegram).",
+    },
+    "privacy.confirm": {
+        "de": "Ich habe geprüft, dass die Anfrage von dieser Person stammt.",
+        "en": "I have checked that the request comes from this person.",
+    },
+    "privacy.name_contact": {
+        "de": "Bitte nennen Sie entweder eine Chat-ID oder eine Telefonnummer (6 bis 15 Ziffern).",
+        "en": "Please give either a chat id or a phone number (6 to 15 digits).",
+    },
+    "privacy.confirm_needed": {
+        "de": "Bitte bestätigen Sie die Prüfung, bevor Sie löschen.",
+        "en": "Please confirm the check before erasing.",
+    },
+    "privacy.erased": {
+        "de": "Gelöscht: {contacts} Kontakte, {conversations} Gespräche, {messages} Nachrichten, "
+        "{files} Dateien, {redis} Einträge in Redis.",
+        "en": "Erased: {contacts} contacts, {conversations} conversations, {messages} messages, "
+        "{files} files, {redis} Redis entries.",
+    },
+    "privacy.handoffs_closed": {
+        "de": "{count} offene Übergaben beendet.",
+        "en": "{count} open handoffs ended.",
+    },
+    "privacy.crm_told": {
+        "de": "Das CRM wird gebeten, seine Kopie zu löschen.",
+        "en": "The CRM is asked to delete its copy.",
+    },
+    "privacy.nothing_found": {
+        "de": "Zu diesen Angaben ist nichts gespeichert.",
+        "en": "Nothing is stored for these details.",
+    },
 }

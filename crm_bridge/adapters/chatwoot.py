@@ -1,7 +1,8 @@
 """The Chatwoot CRM (Application API, an API-channel inbox): a handoff opens a Chatwoot
 conversation for the customer's contact, with the context packet as a private note, custom
 attributes and labels (reason, language, tier; a team per language if configured); the
-customer's later messages are mirrored in; closing here resolves it there. Agents' replies
+customer's later messages are mirrored in; closing here resolves it there; erasing the
+customer's data here deletes their Chatwoot contact with its conversations. Agents' replies
 and resolves come back through Chatwoot's webhook (crm_bridge/crm_webhooks.py).
 
 The conversation is opened in Chatwoot only at the handoff, so Chatwoot's response times
@@ -9,6 +10,7 @@ measure people from the handoff, not the bot's part of the chat."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +86,20 @@ class ChatwootCrm:
         await self._call(
             "POST", f"/conversations/{handoff.crm_ref}/toggle_status", {"status": "resolved"}
         )
+
+    async def erased(self, event: CrmEvent) -> None:
+        """Delete the contact of each erased conversation, which deletes its conversations
+        in Chatwoot too. One gone already (a retry, or deleted by hand) is fine."""
+        contacts: set[int] = set()
+        for _handoff_id, conversation, _created in event.erased:
+            if not conversation:
+                continue  # never opened there
+            shown = await self._call("GET", f"/conversations/{conversation}", missing_ok=True)
+            sender = (shown.get("meta") or {}).get("sender") or {}
+            if sender.get("id") is not None:
+                contacts.add(int(sender["id"]))
+        for contact in sorted(contacts):
+            await self._call("DELETE", f"/contacts/{contact}", missing_ok=True)
 
     async def _open(self, packet: ContextPacket) -> str:
         contact_id, source_id = await self._contact(packet)
@@ -171,8 +187,11 @@ class ChatwootCrm:
         path: str,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        *,
+        missing_ok: bool = False,
     ) -> dict[str, Any]:
-        """One API call; CrmError (permanent for a 4xx other than 429) when it fails."""
+        """One API call; CrmError (permanent for a 4xx other than 429) when it fails. With
+        `missing_ok`, a 404 is an empty answer."""
         try:
             async with self._http.request(
                 method,
@@ -183,9 +202,12 @@ class ChatwootCrm:
                 timeout=aiohttp.ClientTimeout(total=self._config.timeout_seconds),
                 allow_redirects=False,
             ) as response:
+                if response.status == 404 and missing_ok:
+                    return {}
                 if response.status >= 400:
                     raise _refusal(response, f"{method} {path}")
-                parsed = await response.json(content_type=None)
+                raw = await response.read()  # a DELETE answers 200 with no body
+                parsed = json.loads(raw) if raw.strip() else {}
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise CrmError(f"Chatwoot not reachable for {method} {path}: {error!r}") from None
         return parsed if isinstance(parsed, dict) else {"payload": parsed}

@@ -49,6 +49,16 @@ class SignedWebhookCrm:
         """`handoff.closed`, `how` being cancelled (by the customer) or resolved (here)."""
         await self._post("handoff.closed", event, {"handoff_id": handoff.id, "how": event.text})
 
+    async def erased(self, event: CrmEvent) -> None:
+        """`contact.erased`: the customer's data was erased here; the CRM deletes its copy
+        of these handoffs, each named by our id, the id of its `handoff.created` event and
+        the CRM's own reference (where it sent one back)."""
+        handoffs = [
+            {"handoff_id": handoff_id, "created_event": created, "crm_ref": ref}
+            for handoff_id, ref, created in event.erased
+        ]
+        await self._post("contact.erased", event, {"handoffs": handoffs})
+
     async def _post(self, name: str, event: CrmEvent, data: dict[str, Any]) -> None:
         occurred = datetime.fromtimestamp(event.at or self._clock(), UTC).isoformat()
         document = {"event": name, "id": event.key, "occurred_at": occurred, "data": data}

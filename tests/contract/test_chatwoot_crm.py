@@ -17,7 +17,7 @@ import pytest
 from crm_bridge.adapters.chatwoot import ChatwootConfig, ChatwootCrm
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.context_packet import ContextPacket, ConversationInfo, TranscriptEntry
-from crm_bridge.crm import CrmError, CrmEvent, closed, customer_wrote, handed_over
+from crm_bridge.crm import CrmError, CrmEvent, closed, customer_wrote, erased, handed_over
 from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
 from orders.demo_data import load_customers, load_orders
 from orders.model import Customer
@@ -364,6 +364,39 @@ async def _refused(rig: Rig, crm: ChatwootCrm, event: CrmEvent | None = None) ->
     with pytest.raises(CrmError) as raised:
         await crm.handed_over(packet(handoff), event or handed_over(handoff, 0.0))
     return raised.value
+
+
+async def test_an_erasure_deletes_the_contact_with_its_conversations_there(rig: Rig) -> None:
+    """Two handoffs of the customer, one never opened in Chatwoot; another contact stays."""
+    crm = rig.crm()
+    first = await rig.handoff()
+    await crm.handed_over(packet(first), handed_over(first, 0.0))
+    other = await rig.handoff(conversation_id=12, customer_number="", tier="")
+    await crm.handed_over(packet(other, None, chat_id="555"), handed_over(other, 0.0))
+    linked = await rig.linked(first)
+    kept = rig.chatwoot.conversations[int((await rig.linked(other)).crm_ref)]
+
+    gone = erased([(linked.id, linked.crm_ref, AT), (77, "", AT)], 0.0)
+    await crm.erased(gone)
+    await crm.erased(gone)  # a retry finds nothing left to delete
+
+    assert list(rig.chatwoot.conversations.values()) == [kept]
+    assert [c.identifier for c in rig.chatwoot.contacts.values()] == ["telegram:555"]
+    assert rig.chatwoot.violations == []
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_an_erasure_chatwoot_cannot_take_now_is_retried(rig: Rig, status: int) -> None:
+    crm, handoff = rig.crm(), await rig.handoff()
+    await crm.handed_over(packet(handoff), handed_over(handoff, 0.0))
+    linked = await rig.linked(handoff)
+    rig.chatwoot.fail_next(1, status)
+
+    with pytest.raises(CrmError) as raised:
+        await crm.erased(erased([(linked.id, linked.crm_ref, AT)], 0.0))
+
+    assert raised.value.permanent is False
+    assert len(rig.chatwoot.conversations) == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 429])

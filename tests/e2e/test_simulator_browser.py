@@ -43,6 +43,13 @@ def visible(markup: str) -> str:
     return markup.replace("*", "")
 
 
+def disclosure(stack: Stack, language: str) -> str:
+    """The first reply to a new contact, with the stack's privacy policy."""
+    return visible(
+        text("disclosure", language).format(policy_url=stack.settings.privacy_policy_url)
+    )
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless (Playwright's own browsers cannot be downloaded here)."""
@@ -103,7 +110,7 @@ async def test_a_german_question_gets_the_disclosure_and_the_faq_answer(
     await expect(page.locator(".msg.customer")).to_have_text(["Was kostet der Versand?"])
     bot = page.locator(".msg.bot")
     await expect(bot).to_have_count(2, timeout=WAIT_MS)
-    await expect(bot.nth(0)).to_have_text(visible(text("disclosure", "de")))
+    await expect(bot.nth(0)).to_have_text(disclosure(dev_stack, "de"))
     answer = faq_answer("shipping_costs", "de")
     await expect(bot.nth(1)).to_have_text(visible(answer))
     await expect(bot.nth(1).locator("b")).to_have_text("Versandkosten (netto, Deutschland)")
@@ -125,7 +132,7 @@ async def test_an_english_question_gets_the_english_answer(
     await expect(page.locator(".msg.customer")).to_have_text(["What are your opening hours?"])
     bot = page.locator(".msg.bot")
     await expect(bot).to_have_count(2, timeout=WAIT_MS)
-    await expect(bot.nth(0)).to_have_text(visible(text("disclosure", "en")))
+    await expect(bot.nth(0)).to_have_text(disclosure(dev_stack, "en"))
     await expect(bot.nth(1)).to_have_text(visible(faq_answer("opening_hours", "en")))
     await expect(bot.nth(1).locator("b")).to_have_text(
         "Service hours (phone and chat with our staff)"
@@ -192,7 +199,7 @@ async def test_a_one_word_greeting_is_answered_in_the_browsers_language(
 
     bot = page.locator(".msg.bot")
     await expect(bot).to_have_count(2, timeout=WAIT_MS)
-    await expect(bot.nth(0)).to_have_text(visible(text("disclosure", "en")))
+    await expect(bot.nth(0)).to_have_text(disclosure(dev_stack, "en"))
     await expect(bot.nth(1)).to_have_text(text("greet", "en"))
     assert phone.script_errors == []
 

@@ -113,7 +113,8 @@ async def test_meta_can_subscribe_with_the_verify_token(rig: WhatsAppRig) -> Non
 async def test_an_faq_question_is_answered_and_marked_read(rig: WhatsAppRig) -> None:
     await rig.customer_says(STRANGER, "Was kostet der Versand?")
     disclosure, answer = await rig.answers(STRANGER, 2)
-    assert disclosure.text == text("disclosure", "de")
+    policy = rig.stack.settings.privacy_policy_url
+    assert disclosure.text == text("disclosure", "de").format(policy_url=policy)
     assert "150" in answer.text  # free shipping from 150 EUR
     assert answer.type == "text"
     await wait_for(lambda: rig.graph.read_marks, seconds=10)

@@ -17,7 +17,7 @@ from bot.crm_outbox import RedisCrmOutbox
 from bot.keys import Keys
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.context_packet import ContextPacket, ConversationInfo, TranscriptEntry
-from crm_bridge.crm import CrmError, CrmEvent, closed, customer_wrote, handed_over
+from crm_bridge.crm import CrmError, CrmEvent, closed, customer_wrote, erased, handed_over
 from crm_bridge.dispatcher import CrmDispatcher
 from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
 from orders.demo_data import load_customers, load_orders
@@ -81,6 +81,10 @@ class FlakyCrm:
     async def closed(self, handoff: Handoff, event: CrmEvent) -> None:
         """Record the closing."""
         self._take("closed", event)
+
+    async def erased(self, event: CrmEvent) -> None:
+        """Record the erasure."""
+        self._take("erased", event)
 
 
 @dataclass
@@ -194,3 +198,21 @@ async def test_an_event_a_crashed_dispatcher_held_is_taken_over(bridge: Bridge) 
     await asyncio.sleep(0.1)
     await run_until(bridge, bridge.dispatcher(claim_idle_ms=50), delivered=1)
     assert bridge.crm.received == [("handed_over", handed_over(bridge.handoff, 0).key)]
+
+
+async def test_an_erasure_reaches_the_crm_though_its_handoffs_are_gone_here(
+    bridge: Bridge, redis: aioredis.Redis
+) -> None:
+    gone = erased([(bridge.handoff.id, "4711", NOW), (99, "", NOW)], 5.0)
+    bridge.desk.handoffs.clear()  # erased with the customer's conversations
+    await bridge.outbox.publish(gone)
+    await run_until(bridge, bridge.dispatcher(), delivered=1)
+    assert bridge.crm.received == [("erased", gone.key)]
+    assert await parked(redis, bridge) == []
+
+
+def test_an_erasure_event_keeps_its_handoffs_through_the_outbox() -> None:
+    gone = erased([(3, "4711", NOW), (4, "", NOW)], 5.0)
+    assert CrmEvent.from_json(gone.to_json()) == gone
+    ms = int(NOW.timestamp() * 1000)
+    assert gone.erased == ((3, "4711", f"handoff:3@{ms}"), (4, "", f"handoff:4@{ms}"))

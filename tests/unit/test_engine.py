@@ -12,6 +12,7 @@ from bot.errors import DeliveryError, NluUnavailableError
 from bot.keys import Keys
 from bot.memory_conversations import MemoryConversationStore
 from bot.messages import Channel, InboundKind, InboundMessage
+from bot.privacy import DEFAULT_POLICY_URL
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.business_hours import BusinessHours
 from crm_bridge.handoff import HandoffReason
@@ -45,6 +46,7 @@ KEYWORDS = {
     "out_of_scope": ("wetter", "weather"),
 }
 LANGUAGES = LanguageDetector()
+DISCLOSURE = text("disclosure", "de").format(policy_url=DEFAULT_POLICY_URL)
 
 
 class BrokenNlu:
@@ -106,7 +108,7 @@ def harness(redis: aioredis.Redis) -> Harness:
 
 async def test_a_new_contact_is_told_it_is_a_bot_then_gets_the_answer(harness: Harness) -> None:
     await harness.engine.handle(message("Was kostet der Versand?"))
-    assert harness.sender.texts == [text("disclosure", "de"), "*Versand* 6,90 €"]
+    assert harness.sender.texts == [DISCLOSURE, "*Versand* 6,90 €"]
 
 
 async def test_only_the_first_reply_to_a_contact_carries_the_disclosure(harness: Harness) -> None:
@@ -182,7 +184,7 @@ async def test_a_redelivered_miss_composes_the_same_reply(harness: Harness) -> N
     miss = message("Wie wird das Wetter?")
     await harness.engine.handle(miss)
     await harness.engine.handle(miss)  # the worker retries after a crash before the ack
-    assert harness.sender.texts == [text("disclosure", "de"), text("fallback", "de")]
+    assert harness.sender.texts == [DISCLOSURE, text("fallback", "de")]
 
 
 @pytest.mark.parametrize("words", ["/start", "Menü", "menu", "  Hilfe! ", "MENUE"])
@@ -228,7 +230,7 @@ async def test_an_nlu_outage_hands_the_message_to_a_person_not_silence(
 ) -> None:
     harness = Harness(redis, nlu=BrokenNlu())
     await harness.engine.handle(message("Was kostet der Versand?"))
-    assert harness.sender.texts[0] == text("disclosure", "de")
+    assert harness.sender.texts[0] == DISCLOSURE
     assert harness.sender.texts[-1].startswith(text("nlu_unavailable", "de"))
     [queued] = await harness.handoffs.queue()
     assert queued.request.reason is HandoffReason.BOT_UNAVAILABLE
@@ -243,7 +245,7 @@ async def test_the_transcript_has_both_directions_and_the_intent(harness: Harnes
 async def test_transient_delivery_failures_are_retried(harness: Harness) -> None:
     harness.sender.fail_next = 2
     await harness.engine.handle(message("Was kostet der Versand?"))
-    assert harness.sender.texts == [text("disclosure", "de"), "*Versand* 6,90 €"]
+    assert harness.sender.texts == [DISCLOSURE, "*Versand* 6,90 €"]
 
 
 async def test_after_a_failed_delivery_a_retry_sends_only_what_is_missing(

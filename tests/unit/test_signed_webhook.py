@@ -18,7 +18,7 @@ from crm_bridge import signing
 from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.signed_webhook import SignedWebhookCrm
 from crm_bridge.context_packet import ContextPacket, ConversationInfo, TranscriptEntry
-from crm_bridge.crm import CrmError, closed, customer_wrote, handed_over
+from crm_bridge.crm import CrmError, closed, customer_wrote, erased, handed_over
 from crm_bridge.handoff import Handoff, HandoffReason, HandoffRequest
 from orders.demo_data import load_customers
 from tests.net import free_port, serve
@@ -140,6 +140,22 @@ async def test_messages_and_closing_arrive_as_their_own_events(
         ("message.created", {"handoff_id": handoff.id, "text": "Noch da?"}),
         ("handoff.closed", {"handoff_id": handoff.id, "how": "cancelled"}),
     ]
+
+
+async def test_an_erasure_names_our_handoffs_and_the_crms_references(
+    receiver: Receiver, http: aiohttp.ClientSession
+) -> None:
+    crm = SignedWebhookCrm(http, receiver.url, SECRET, clock=lambda: NOW)
+    handoff = await a_handoff()
+    gone = erased([(handoff.id, "crm-77", handoff.requested_at)], NOW)
+    await crm.erased(gone)
+    [event] = receiver.received
+    assert (event["event"], event["id"]) == ("contact.erased", gone.key)
+    created = handed_over(handoff, NOW).key  # the id its handoff.created event had
+    assert event["data"] == {
+        "handoffs": [{"handoff_id": handoff.id, "created_event": created, "crm_ref": "crm-77"}]
+    }
+    assert receiver.headers[0][signing.EVENT_HEADER] == "contact.erased"
 
 
 async def test_a_wrong_secret_is_refused_by_the_receiver_and_is_final(
