@@ -329,7 +329,11 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
             ),
         )
         queue = InboundQueue(
-            res.redis, res.keys, settings.dedup_ttl_seconds, settings.stream_max_length
+            res.redis,
+            res.keys,
+            settings.dedup_ttl_seconds,
+            settings.stream_max_length,
+            turn_seconds=settings.conversation_lock_seconds,
         )
         consumer = f"{socket.gethostname()}-{os.getpid()}"
         yield WorkerProcess(

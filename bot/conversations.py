@@ -16,6 +16,8 @@ class ConversationState:
     contact_id: int
     language: str | None  # remembered language of the contact, None until known
     mode: str  # "bot" or "agent"
+    # No reply has reached the contact yet (new, or the first answer was cut off by a
+    # crash): they get the first-contact notice.
     is_new_contact: bool
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from bot.keys import Keys
 from bot.messages import Channel, InboundKind, InboundMessage, Reply, split_media
 from bot.privacy import PrivacyDesk
 from bot.senders import Sender, deliver_with_retry
+from bot.streams import REDIS_DOWN, RedisOutage
 from bot.verification_memory import RedisVerificationMemory
 from crm_bridge.agent_actions import STAFF_KINDS, AgentActions
 from crm_bridge.business_hours import BusinessHours
@@ -294,7 +296,9 @@ class Engine:
             marker = self._keys.reply_sent(
                 message.channel.value, message.message_id, _digest(reply)
             )
-            if await self._redis.exists(marker):
+            sent_as = await self._redis.get(marker)
+            if sent_as is not None:  # delivered before a crash; the transcript may lack it
+                await self._store.record_outbound(state, reply, _text(sent_as))
                 continue
             try:
                 channel_message_id = await deliver_with_retry(
@@ -309,8 +313,22 @@ class Engine:
                     await self._store.mark_blocked(message)
                     log.info("customer_blocked_bot", channel=message.channel.value)
                 raise
-            await self._redis.set(marker, channel_message_id, ex=self._config.sent_marker_ttl)
+            await self._remember_sent(marker, channel_message_id)
             await self._store.record_outbound(state, reply, channel_message_id)
+
+    async def _remember_sent(self, marker: str, channel_message_id: str) -> None:
+        """Set the sent-marker even through a Redis restart: without it, the message's next
+        try would send the reply again."""
+        outage = RedisOutage()
+        deadline = self._config.clock() + self._config.lock_seconds
+        while True:
+            try:
+                await self._redis.set(marker, channel_message_id, ex=self._config.sent_marker_ttl)
+                return
+            except REDIS_DOWN as error:
+                if self._config.clock() > deadline:
+                    raise
+                await outage.pause(error, asyncio.Event())
 
 
 def _asked_by(message: InboundMessage, with_people: Handoff) -> bool:
@@ -331,6 +349,10 @@ def _cancels(message: InboundMessage, with_people: Handoff | None) -> bool:
 def _in(language: str, reply: Reply) -> Reply:
     """The reply marked with the conversation's language (channels add words of their own)."""
     return reply if reply.language else replace(reply, language=language)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _digest(reply: Reply) -> str:

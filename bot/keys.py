@@ -70,6 +70,14 @@ class Keys:
         """Lock held while one worker handles a conversation's message."""
         return f"{self.prefix}:lock:{conversation_key}"
 
+    def conversation_backlog(self, conversation_key: str) -> str:
+        """Ids of a conversation's inbound entries not yet handled, in arrival order."""
+        return f"{self.prefix}:backlog:{conversation_key}"
+
+    def conversation_turn(self, conversation_key: str) -> str:
+        """Lock held while one worker works through a conversation's backlog."""
+        return f"{self.prefix}:turn:{conversation_key}"
+
     def reply_sent(self, channel: str, message_id: str, reply_digest: str) -> str:
         """Marker that one reply to an inbound message was delivered (never send it twice)."""
         return f"{self.prefix}:sent:{channel}:{message_id}:{reply_digest}"

@@ -37,6 +37,7 @@ class MemoryConversationStore:
     conversations: dict[tuple[str, str], int] = field(default_factory=dict)
     transcript: list[TranscriptLine] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)
+    replied: set[int] = field(default_factory=set)  # contacts a reply of ours reached
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def open(self, message: InboundMessage) -> ConversationState:
@@ -48,8 +49,9 @@ class MemoryConversationStore:
         conversation_id = self.conversations.setdefault(
             (message.channel.value, message.chat_id), next(self._ids)
         )
+        notice_owed = is_new or contact_id not in self.replied
         return ConversationState(
-            conversation_id, contact_id, self.languages.get(contact_id), "bot", is_new
+            conversation_id, contact_id, self.languages.get(contact_id), "bot", notice_owed
         )
 
     async def record_inbound(
@@ -70,6 +72,7 @@ class MemoryConversationStore:
         self, state: ConversationState, reply: Reply, channel_message_id: str
     ) -> None:
         """Add a reply the channel accepted to the transcript (once, however often asked)."""
+        self.replied.add(state.contact_id)
         self._append_once(
             TranscriptLine(state.conversation_id, "out", channel_message_id, reply.text)
         )

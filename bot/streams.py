@@ -20,10 +20,16 @@ log = structlog.get_logger(__name__)
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
 
 # Dedup and append in one step, so a crash between them can neither lose an entry (marker
-# set, entry missing) nor let a repeated one through twice.
+# set, entry missing) nor let a repeated one through twice. With a third key, the entry's id
+# also joins that backlog (the open entries of one conversation, in arrival order).
 _ACCEPT_SCRIPT = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
-  return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'message', ARGV[3])
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'message', ARGV[3])
+  if #KEYS > 2 then
+    redis.call('RPUSH', KEYS[3], id)
+    redis.call('EXPIRE', KEYS[3], ARGV[1])
+  end
+  return id
 end
 return false
 """
@@ -60,12 +66,26 @@ class DurableStream:
         self._max_length = max_length
         self._accept = redis.register_script(_ACCEPT_SCRIPT)
 
-    async def append_once(self, dedup_key: str, body: str) -> bool:
-        """Append unless an entry with this dedup key was appended before."""
-        entry_id = await self._accept(
-            keys=[dedup_key, self._names.stream], args=[self._dedup_ttl, self._max_length, body]
-        )
+    async def append_once(self, dedup_key: str, body: str, backlog: str | None = None) -> bool:
+        """Append unless an entry with this dedup key was appended before; `backlog` names
+        the list that keeps the entry's place in its conversation."""
+        keys = [dedup_key, self._names.stream, *([backlog] if backlog else [])]
+        entry_id = await self._accept(keys=keys, args=[self._dedup_ttl, self._max_length, body])
         return entry_id is not None
+
+    async def entry(self, entry_id: str) -> RawEntry | None:
+        """One entry by its id (None once trimmed away)."""
+        found = _raw(
+            cast(Entries, await self._redis.xrange(self._names.stream, entry_id, entry_id))
+        )
+        return found[0] if found else None
+
+    async def is_pending(self, entry_id: str) -> bool:
+        """Read by some consumer and not acknowledged yet."""
+        pending = await self._redis.xpending_range(
+            self._names.stream, self._names.group, min=entry_id, max=entry_id, count=1
+        )
+        return bool(pending)
 
     async def ensure_group(self) -> None:
         """Create the consumer group (and the stream) if they do not exist yet."""
@@ -97,11 +117,14 @@ class DurableStream:
         )
         return _raw(response[1])
 
-    async def ack(self, entry_id: str) -> None:
-        """Mark an entry as done for the group and forget its attempt count."""
+    async def ack(self, entry_id: str, backlog: str | None = None) -> None:
+        """Mark an entry as done for the group, forget its attempt count and (in the same
+        transaction) its place in the backlog."""
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.xack(self._names.stream, self._names.group, entry_id)
             pipe.delete(self._names.attempts_prefix + entry_id)
+            if backlog:
+                pipe.lrem(backlog, 1, entry_id)
             await pipe.execute()
 
     async def delivery_attempt(self, entry_id: str, ttl: int) -> int:
@@ -111,13 +134,13 @@ class DurableStream:
         await self._redis.expire(key, ttl)
         return attempts
 
-    async def dead_letter(self, entry: RawEntry, reason: str) -> None:
+    async def dead_letter(self, entry: RawEntry, reason: str, backlog: str | None = None) -> None:
         """Park an entry that keeps failing: kept for a person, not retried forever."""
         await self._redis.xadd(
             self._names.dead_letters,
             {"message": entry.body, "reason": reason, "entry_id": entry.entry_id},
         )
-        await self.ack(entry.entry_id)
+        await self.ack(entry.entry_id, backlog)
 
 
 class RedisOutage:

@@ -9,7 +9,7 @@ import time
 from typing import Protocol
 
 import structlog
-from redis.exceptions import ResponseError
+from redis.exceptions import LockError, ResponseError
 
 from bot.errors import DeliveryError
 from bot.inbound_queue import InboundQueue, StreamEntry
@@ -121,6 +121,23 @@ class Worker:
                 log.warning("redis_unreachable_message_left_for_retry", entry=entry.entry_id)
 
     async def _process(self, entry: StreamEntry) -> None:
+        """Answer the entry in its conversation's turn, after the conversation's earlier
+        messages still waiting (one a crashed worker left behind, say)."""
+        try:
+            async with self._queue.turn(entry.message.conversation_key):
+                earlier = await self._queue.earlier(entry)
+                if earlier is None:
+                    return  # another worker answered it, in order, while we waited
+                for waiting in earlier:
+                    if not await self._answer(waiting):
+                        return  # still failing: the later ones keep their place behind it
+                await self._answer(entry)
+        except LockError:
+            # Another worker kept the conversation too long; the entry stays pending.
+            log.warning("conversation_busy_message_left_for_retry", entry=entry.entry_id)
+
+    async def _answer(self, entry: StreamEntry) -> bool:
+        """Handle one entry; True when it is done with (answered, refused or parked)."""
         bound = log.bind(
             entry=entry.entry_id,
             channel=entry.message.channel.value,
@@ -132,18 +149,20 @@ class Worker:
         except DeliveryError as exc:
             if exc.permanent:
                 bound.warning("reply_rejected_permanently", reason=str(exc))
-                await self._queue.ack(entry.entry_id)
-            elif attempt >= self._max_attempts:
+                await self._queue.ack(entry)
+                return True
+            if attempt >= self._max_attempts:
                 await self._queue.dead_letter(entry, f"delivery failed: {exc}")
                 bound.error("message_dead_lettered", attempts=attempt)
-            else:
-                bound.warning("reply_not_delivered_will_retry", reason=str(exc), attempt=attempt)
-            return
+                return True
+            bound.warning("reply_not_delivered_will_retry", reason=str(exc), attempt=attempt)
+            return False
         except Exception as exc:
             if attempt >= self._max_attempts:
                 await self._queue.dead_letter(entry, f"{exc.__class__.__name__}: {exc}")
                 bound.error("message_dead_lettered", attempts=attempt)
-            else:
-                bound.exception("message_failed_will_retry", attempt=attempt)
-            return
-        await self._queue.ack(entry.entry_id)
+                return True
+            bound.exception("message_failed_will_retry", attempt=attempt)
+            return False
+        await self._queue.ack(entry)
+        return True

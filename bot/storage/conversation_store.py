@@ -66,8 +66,18 @@ class SqlConversationStore:
                 contact_id=contact.id,
                 language=contact.language,
                 mode=conversation.mode,
-                is_new_contact=is_new,
+                is_new_contact=is_new or not await self._has_replied(session, contact),
             )
+
+    async def _has_replied(self, session: AsyncSession, contact: Contact) -> bool:
+        """Some reply of ours reached this contact, in any of their conversations."""
+        replied = await session.scalar(
+            select(Message.id)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Conversation.contact_id == contact.id, Message.direction == "out")
+            .limit(1)
+        )
+        return replied is not None
 
     async def _known_contact(
         self, session: AsyncSession, message: InboundMessage

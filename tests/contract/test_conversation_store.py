@@ -105,12 +105,26 @@ def message(
 async def test_first_open_creates_a_new_contact_then_reuses_it(subject: Subject) -> None:
     """The second message of a chat lands in the same conversation, as a known contact."""
     first = await subject.store.open(message("1001"))
+    await subject.store.record_outbound(first, Reply("Hallo!"), "5001")
     second = await subject.store.open(message("1002"))
 
     assert first.is_new_contact
     assert (first.language, first.mode) == (None, "bot")
     assert not second.is_new_contact
     assert (second.conversation_id, second.contact_id) == (first.conversation_id, first.contact_id)
+
+
+async def test_the_first_contact_notice_is_owed_until_a_reply_reached_the_contact(
+    subject: Subject,
+) -> None:
+    """A worker that crashed before its first answer went out: the contact exists, yet the
+    next try must still greet them with the notice."""
+    await subject.store.open(message("1001"))
+    again = await subject.store.open(message("1001"))
+    assert again.is_new_contact
+    await subject.store.record_outbound(again, Reply("Hallo!"), "5001")
+    other_chat = await subject.store.open(message("1002", chat="-100200"))
+    assert not other_chat.is_new_contact  # the contact has heard from us, in another chat
 
 
 async def test_different_chats_get_different_conversations(subject: Subject) -> None:

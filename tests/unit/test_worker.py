@@ -158,3 +158,38 @@ async def test_a_permanently_refused_reply_is_acknowledged_not_retried(
         await asyncio.sleep(0.3)  # a retry would now succeed and be recorded
     assert engine.handled["a"] == []
     assert await pending(redis) == 0
+
+
+async def test_a_crashed_workers_message_is_answered_before_the_conversations_next_one(
+    redis: aioredis.Redis,
+) -> None:
+    q = queue(redis)
+    await q.ensure_group()
+    await q.accept(message("a", "first"))
+    [held] = await q.read("crashed", count=1, block_ms=10)  # read, then the worker died
+    await q.accept(message("a", "second"))
+    await q.accept(message("b", "elsewhere"))
+    engine = SlowRecordingEngine()
+    # Reclaiming would take a minute: order must not wait for it.
+    worker = Worker(q, engine, "w2", block_ms=50, claim_idle_ms=60_000)
+    await run_until(worker, lambda: len(engine.handled["a"]) == 2)
+    assert engine.handled["a"] == ["first", "second"]
+    assert engine.handled["b"] == ["elsewhere"]
+    assert await pending(redis) == 0  # the crashed worker's entry is acknowledged too
+    assert await redis.exists(KEYS.conversation_backlog(held.message.conversation_key)) == 0
+
+
+async def test_a_message_another_worker_answered_in_order_is_not_answered_again(
+    redis: aioredis.Redis,
+) -> None:
+    q = queue(redis)
+    await q.ensure_group()
+    await q.accept(message("a", "first"))
+    await q.accept(message("a", "second"))
+    [first] = await q.read("slow", count=1, block_ms=10)  # "slow" has not started on it yet
+    engine = SlowRecordingEngine()
+    await run_until(Worker(q, engine, "fast", block_ms=50), lambda: len(engine.handled["a"]) == 2)
+    assert await pending(redis) == 0  # acknowledged by the worker that answered it
+    # The slow worker finally gets to the entry it had read before.
+    await Worker(q, engine, "slow", block_ms=50)._process(first)
+    assert engine.handled["a"] == ["first", "second"]  # not "first" once more
