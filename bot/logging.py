@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import structlog
 from structlog.typing import EventDict
@@ -65,6 +65,17 @@ class MaskingFormatter(logging.Formatter):
         return mask(super().format(record))
 
 
+class _CurrentStderr:
+    """Whatever `sys.stderr` is when a line is written, not when logging was configured: a
+    test runner or a CLI harness swaps stderr and closes its stand-in afterwards."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(
     level: str = "INFO", json_lines: bool = True, stream: TextIO | None = None
 ) -> None:
@@ -84,7 +95,7 @@ def configure_logging(
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(stream or sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(stream or cast(TextIO, _CurrentStderr())),
         # Not cached: a cached logger would keep writing where the first configuration
         # pointed. The price is one config lookup per log call.
         cache_logger_on_first_use=False,

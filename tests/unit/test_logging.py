@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -129,3 +131,21 @@ def test_stdlib_log_lines_are_masked_too(capsys: pytest.CaptureFixture[str]) -> 
     written = capsys.readouterr().err
     assert "bad request from [phone]" in written
     assert "1234567" not in written
+
+
+def test_logging_follows_stderr_when_it_is_swapped_after_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CLI run under a test harness configures logging onto a stand-in stderr that is closed
+    afterwards; later log lines go to whatever stderr is then, instead of failing."""
+    stand_in = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stand_in)
+    configure_logging("INFO", json_lines=True)
+    structlog.get_logger("t").info("during_the_run")
+    stand_in.close()
+    afterwards = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", afterwards)
+
+    structlog.get_logger("t").info("after_the_run")
+
+    assert json.loads(afterwards.getvalue())["event"] == "after_the_run"
