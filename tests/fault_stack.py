@@ -279,7 +279,6 @@ def stack_env(
         "SERVICEBOT_DATABASE_URL": database_url,
         "SERVICEBOT_REDIS_URL": redis_url,
         "SERVICEBOT_RASA_URL": rasa_url,
-        "SERVICEBOT_RASA_TIMEOUT_SECONDS": "4",
         "SERVICEBOT_TELEGRAM_TOKEN": STANDIN_TOKEN,
         "SERVICEBOT_TELEGRAM_API_URL": f"http://127.0.0.1:{api_port}",
         "SERVICEBOT_TELEGRAM_SECRET_TOKEN": SECRET,
@@ -462,8 +461,3 @@ def replies_seen(standin: StandinState) -> int:
     """How many messages the bot has sent so far (all chats)."""
     return len(standin.bot_messages())
 
-
-def status_line(name: str, figures: Tally, extra: dict[str, Any] | None = None) -> str:
-    """One result line for the fault report file."""
-    details = "".join(f", {k} {v}" for k, v in (extra or {}).items())
-    return figures.line(name) + details

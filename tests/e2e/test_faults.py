@@ -1,7 +1,7 @@
 """The fault suite: real processes (web, workers, redis-server, PostgreSQL, Rasa, the Bot API
 stand-in), one fault injected in the middle of a burst of customer messages. After each,
 every message has exactly one answer, in the order asked, and the transcript holds every
-message both ways. Each test appends its figures to `fault-report.txt` in the data dir
+message both ways. Each test appends its figures to `var/fault-report.txt` in the checkout
 (`SERVICEBOT_FAULT_REPORT` names another file)."""
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from tests.fault_stack import (
 pytestmark = pytest.mark.timeout(600)
 ANSWER_SECONDS = 180  # for the whole burst to be answered once the fault is over
 _chat_ids = itertools.count(7_000_001)
+DEFAULT_REPORT = Path(__file__).resolve().parents[2] / "var" / "fault-report.txt"
 
 
 @dataclass
@@ -96,40 +97,74 @@ async def complete(stack: FaultStack, chats: dict[int, list[str]], ref: Referenc
     return tally(stack.standin, chats, ref.answer_of, ref.notice_for)
 
 
-async def assert_transcript_complete(stack: FaultStack, driver: TelegramDriver) -> None:
-    """The database holds each customer message and each reply once, per chat in order."""
+async def assert_transcript_complete(
+    stack: FaultStack, driver: TelegramDriver, unrecorded: frozenset[int] = frozenset()
+) -> None:
+    """The database holds each customer message and each reply once, per chat in order
+    (but for `unrecorded`: replies whose sender died before it could note them)."""
     transcript = await stack.transcript()
     for chat_id in {sent.chat_id for sent in driver.sent}:
         lines = transcript.get(str(chat_id), [])
         inbound = [m for d, m in lines if d == "in"]
         outbound = [m for d, m in lines if d == "out"]
         asked = [str(s.update_id) for s in driver.sent if s.chat_id == chat_id]
-        replied = [str(e.message_id) for e in stack.standin.bot_messages(chat_id)]
+        replied = [
+            str(e.message_id)
+            for e in stack.standin.bot_messages(chat_id)
+            if e.message_id not in unrecorded
+        ]
         assert inbound == asked, f"chat {chat_id}: transcript {lines}, asked {asked}"
         assert sorted(outbound) == sorted(replied), f"chat {chat_id}: replies in the transcript"
 
 
-def report(line: str, settings: Settings) -> None:
+def report(line: str) -> None:
     """Append a result line to the fault report (and show it in pytest's output)."""
-    path = Path(os.environ.get("SERVICEBOT_FAULT_REPORT", settings.data_dir / "fault-report.txt"))
+    path = Path(os.environ.get("SERVICEBOT_FAULT_REPORT", DEFAULT_REPORT))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(line + "\n")
     print(line)
 
 
-def assert_exact(figures: Tally, sent: int) -> None:
-    """N sent, N answered, nothing twice, nothing lost, order kept."""
+def assert_exact(figures: Tally, sent: int, repeats: int = 0) -> None:
+    """N sent, N answered, nothing twice (but the `repeats` no one can avoid), nothing lost,
+    order kept."""
     exact = (figures.sent, figures.answered, figures.duplicates, figures.lost, figures.out_of_order)
-    assert exact == (sent, sent, 0, 0, 0), "\n".join(figures.disorder)
+    assert exact == (sent, sent, repeats, 0, 0), "\n".join(figures.disorder)
+
+
+async def verify(
+    name: str,
+    stack: FaultStack,
+    driver: TelegramDriver,
+    chats: dict[int, list[str]],
+    ref: Reference,
+    in_flight: frozenset[int] = frozenset(),
+) -> None:
+    """Once the fault is over: each message answered once, in order; transcript complete.
+    `in_flight`: replies a killed worker had sent but not yet marked; each of these, and
+    nothing else, may arrive a second time."""
+    figures = await complete(stack, chats, ref)
+    extra = f", redeliveries {driver.redeliveries}" if driver.redeliveries else ""
+    extra += f", of them in flight at the kill {len(in_flight)}" if in_flight else ""
+    report(figures.line(name) + extra)
+    assert_exact(figures, sum(map(len, chats.values())), repeats=len(in_flight))
+    await assert_transcript_complete(stack, driver, unrecorded=in_flight)
+
+
+async def sent_but_never_recorded(stack: FaultStack, accepted: set[int]) -> frozenset[int]:
+    """Of the replies the Bot API had accepted, those no worker noted as sent: a worker
+    killed between Telegram's answer and its sent-marker. Telegram takes no idempotency
+    key, so the next worker cannot know these arrived and sends them again."""
+    transcript = await stack.transcript()
+    recorded = {int(m) for lines in transcript.values() for d, m in lines if d == "out"}
+    return frozenset(accepted - recorded)
 
 
 @pytest.fixture
-async def stack(
-    tmp_path: Path, postgres_db_url: str, rasa_url: str, settings: Settings
-) -> AsyncIterator[FaultStack]:
+async def stack(tmp_path: Path, postgres_db_url: str, rasa_url: str) -> AsyncIterator[FaultStack]:
     """The processes on a seeded PostgreSQL database; web up, no worker yet."""
-    await seed_demo(settings.model_copy(update={"database_url": postgres_db_url}))
+    await seed_demo(Settings(_env_file=None, database_url=postgres_db_url))  # type: ignore[call-arg]
     async with fault_stack(tmp_path / "stack", postgres_db_url, rasa_url) as running:
         running.root.mkdir(parents=True, exist_ok=True)
         await running.start_web()
@@ -143,9 +178,12 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-async def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_nothing(
-    stack: FaultStack, http: aiohttp.ClientSession, settings: Settings
+async def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_only_replies_in_flight(
+    stack: FaultStack, http: aiohttp.ClientSession
 ) -> None:
+    """The one repeat no design can rule out: a reply the Bot API accepted in the
+    milliseconds between its answer and the killed worker's sent-marker. Those are counted
+    and reported; any other repeat fails."""
     doomed = stack.start_worker()
     stack.start_worker()
     driver = TelegramDriver(stack, http)
@@ -155,15 +193,15 @@ async def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_nothing(
     sending = asyncio.create_task(driver.burst(chats))
     await wait_until(lambda: replies_seen(stack.standin) >= before + 20, 120, "first replies")
     stack.kill(doomed)  # SIGKILL: what it had read stays unacknowledged
+    accepted = {entry.message_id for entry in stack.standin.bot_messages()}
     await sending
-    figures = await complete(stack, chats, ref)
-    report(figures.line("worker killed (SIGKILL) mid-burst"), settings)
-    assert_exact(figures, 60)
-    await assert_transcript_complete(stack, driver)
+    await complete(stack, chats, ref)
+    in_flight = await sent_but_never_recorded(stack, accepted)
+    await verify("worker killed (SIGKILL) mid-burst", stack, driver, chats, ref, in_flight)
 
 
 async def test_a_redis_restart_mid_burst_loses_nothing_and_repeats_nothing(
-    stack: FaultStack, http: aiohttp.ClientSession, settings: Settings
+    stack: FaultStack, http: aiohttp.ClientSession
 ) -> None:
     stack.start_worker()
     driver = TelegramDriver(stack, http)
@@ -176,18 +214,12 @@ async def test_a_redis_restart_mid_burst_loses_nothing_and_repeats_nothing(
     await asyncio.sleep(3.0)
     stack.redis.start()
     await sending
-    figures = await complete(stack, chats, ref)
-    report(
-        figures.line("Redis restarted mid-burst") + f", redeliveries {driver.redeliveries}",
-        settings,
-    )
     assert driver.redeliveries > 0, "the webhook never refused while Redis was down"
-    assert_exact(figures, 60)
-    await assert_transcript_complete(stack, driver)
+    await verify("Redis restarted mid-burst", stack, driver, chats, ref)
 
 
 async def test_bot_api_429_500_and_timeouts_are_retried_without_duplicates(
-    stack: FaultStack, http: aiohttp.ClientSession, settings: Settings
+    stack: FaultStack, http: aiohttp.ClientSession
 ) -> None:
     stack.start_worker()
     driver = TelegramDriver(stack, http)
@@ -195,26 +227,22 @@ async def test_bot_api_429_500_and_timeouts_are_retried_without_duplicates(
     stack.faults.too_many, stack.faults.server_error, stack.faults.stall = 0.15, 0.15, 0.04
     chats = burst_chats(30, 2)
     await driver.burst(chats)
-    figures = await complete(stack, chats, ref)
+    await verify("Bot API answers 429/500/times out", stack, driver, chats, ref)
     injected = dict(stack.faults.injected)
-    report(figures.line("Bot API answers 429/500/times out") + f", injected {injected}", settings)
+    report(f"  faults injected: {injected}")
     assert min(injected.get(kind, 0) for kind in ("429", "500", "stall")) > 0
-    assert_exact(figures, 60)
-    await assert_transcript_complete(stack, driver)
 
 
 async def test_rasa_slow_then_gone_gets_answers_then_a_person_never_silence(
-    stack: FaultStack, http: aiohttp.ClientSession, settings: Settings
+    stack: FaultStack, http: aiohttp.ClientSession
 ) -> None:
     stack.start_worker()
     driver = TelegramDriver(stack, http)
     ref = await reference(driver, stack)
-    stack.nlu.delay = 1.5  # slow, within the bot's 4-s patience
+    stack.nlu.delay = 1.5  # slow, well within the default 10-s patience
     slow = burst_chats(20, 2)
     await driver.burst(slow)
-    figures = await complete(stack, slow, ref)
-    report(figures.line("Rasa slow (1.5 s per parse)"), settings)
-    assert_exact(figures, 40)
+    await verify("Rasa slow (1.5 s per parse)", stack, driver, slow, ref)
 
     await stack.nlu.stop()  # gone: connections refused
     gone = burst_chats(20, 1)
@@ -234,13 +262,13 @@ async def test_rasa_slow_then_gone_gets_answers_then_a_person_never_silence(
     await wait_until(lambda: person_told().lost == 0, ANSWER_SECONDS, "a person for each")
     await asyncio.sleep(3.0)
     figures = person_told()
-    report(figures.line("Rasa gone (a person takes over)"), settings)
+    report(figures.line("Rasa gone (a person takes over)"))
     assert_exact(figures, 20)
     await assert_transcript_complete(stack, driver)
 
 
 async def test_the_whole_stack_restarted_mid_burst_loses_nothing(
-    stack: FaultStack, http: aiohttp.ClientSession, settings: Settings
+    stack: FaultStack, http: aiohttp.ClientSession
 ) -> None:
     stack.start_worker()
     stack.start_worker()
@@ -258,10 +286,5 @@ async def test_the_whole_stack_restarted_mid_burst_loses_nothing(
     stack.start_worker()
     stack.start_worker()
     await sending
-    figures = await complete(stack, chats, ref)
-    report(
-        figures.line("whole stack restarted mid-burst") + f", redeliveries {driver.redeliveries}",
-        settings,
-    )
-    assert_exact(figures, 60)
-    await assert_transcript_complete(stack, driver)
+    assert driver.redeliveries > 0, "the webhook was never away"
+    await verify("whole stack restarted mid-burst", stack, driver, chats, ref)
