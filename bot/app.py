@@ -52,7 +52,7 @@ from bot.telegram_wiring import (
 )
 from bot.web.auth import UserStore, setup_auth
 from bot.web.health import healthz, readiness_handler
-from bot.web.privacy_web import PRIVACY, setup_privacy
+from bot.web.privacy_web import PRIVACY, PRIVACY_API, setup_privacy
 from bot.whatsapp_wiring import check_whatsapp_settings, whatsapp, whatsapp_webhook
 from bot.worker import Worker
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
@@ -256,7 +256,7 @@ def create_app(settings: Settings) -> web.Application:
     setup_misses(app)
     setup_categories(app)
     setup_privacy(app)
-    setup_api(app)
+    setup_api(app, parts=(PRIVACY_API,))
     add_crm_webhooks(app, settings, lambda: (app[INBOUND_QUEUE], app[RESOURCES].sessions))
     if standin is not None:
         app[STANDIN] = standin

@@ -42,11 +42,12 @@ from faq.api_models import (
 from faq.editorial import SLUG_PATTERN, EditorialError, Problem
 from faq.exchange import write
 from faq.knowledge_file import published_knowledge_base
-from faq.openapi import openapi_document
+from faq.openapi import ApiPart, openapi_document
 from faq.publications import Publication
 
 API_PREFIX = "/api"
 OPENAPI_PATH = "/api/openapi.json"
+API_PARTS = web.AppKey("api_parts", tuple)  # the ApiParts other modules serve under /api
 # Route patterns shared with the admin pages: a malformed slug or number is a plain 404.
 SLUG = f"{{slug:{SLUG_PATTERN.pattern.strip('^$')}}}"
 NUMBER = "{number:[0-9]{1,9}}"
@@ -178,7 +179,7 @@ def _publication(publication: Publication) -> PublicationOut:
 
 async def openapi(request: web.Request) -> web.Response:
     """The API's OpenAPI 3.1 document (public: it describes, it does not reveal)."""
-    return web.json_response(openapi_document())
+    return web.json_response(openapi_document(request.app[API_PARTS]))
 
 
 async def me(request: web.Request) -> web.Response:
@@ -404,8 +405,10 @@ async def audit(request: web.Request, user: StaffUser, faq: FaqAdmin) -> web.Res
     )
 
 
-def setup_api(app: web.Application) -> None:
-    """Mount the API; `app[FAQ_ADMIN]` must be set before the first request."""
+def setup_api(app: web.Application, parts: tuple[ApiPart, ...] = ()) -> None:
+    """Mount the API; `app[FAQ_ADMIN]` must be set before the first request. `parts`: what
+    other modules serve under /api, for the OpenAPI document."""
+    app[API_PARTS] = parts
     app.middlewares.append(json_errors)
     topic = f"/api/faq/topics/{SLUG}"
     revision = f"{topic}/revisions/{NUMBER}"

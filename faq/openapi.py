@@ -4,6 +4,7 @@ its requests and shape its answers (faq/api_models.py), so it cannot drift from 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -47,6 +48,16 @@ _OUTPUTS: tuple[type[BaseModel], ...] = (
     m.ErrorOut,
     m.MeOut,
 )
+
+
+@dataclass(frozen=True, eq=False)  # known by identity: the document is cached per set of parts
+class ApiPart:
+    """Operations another module serves under /api, described in the same document: its
+    paths (built with `operation`) and the pydantic models they refer to."""
+
+    paths: dict[str, Any]
+    inputs: tuple[type[BaseModel], ...] = ()
+    outputs: tuple[type[BaseModel], ...] = ()
 
 
 def _path_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -122,11 +133,12 @@ _YAML_EXPORT = {
 }
 
 
-def _json(schema: str) -> dict[str, Any]:
+def json_content(schema: str) -> dict[str, Any]:
+    """A JSON body of the named model."""
     return {"application/json": {"schema": {"$ref": _REF.format(model=schema)}}}
 
 
-def _operation(
+def operation(
     summary: str,
     ok: tuple[str, str],
     *,
@@ -135,11 +147,12 @@ def _operation(
     role: str = "editor",
     tag: str = "faq",
 ) -> dict[str, Any]:
+    """One operation: `ok` is its success status and model; the API's errors come with it."""
     status, schema = ok
-    responses: dict[str, Any] = {status: {"description": "OK", "content": _json(schema)}}
+    responses: dict[str, Any] = {status: {"description": "OK", "content": json_content(schema)}}
     for code, description in _ERRORS.items():
-        responses[code] = {"description": description, "content": _json("ErrorOut")}
-    operation: dict[str, Any] = {
+        responses[code] = {"description": description, "content": json_content("ErrorOut")}
+    described: dict[str, Any] = {
         "summary": summary,
         "description": f"Needs the {role} role (admins may do everything).",
         "tags": [tag],
@@ -148,15 +161,15 @@ def _operation(
         "responses": responses,
     }
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": _json(body)}
-    return operation
+        described["requestBody"] = {"required": True, "content": json_content(body)}
+    return described
 
 
 def _paths() -> dict[str, Any]:
     topic = "/api/faq/topics/{slug}"
     revision = f"{topic}/revisions/{{number}}"
     both = (SLUG, NUMBER)
-    export = _operation(
+    export = operation(
         "Export the knowledge base",
         ("200", "ErrorOut"),
         parameters=(_query("format", {"type": "string", "enum": ["yaml", "csv"]}, "File format."),),
@@ -168,43 +181,43 @@ def _paths() -> dict[str, Any]:
             "text/csv": {"schema": {"type": "string"}},
         },
     }
-    me = _operation("Who am I", ("200", "MeOut"), role="agent", tag="session")
+    me = operation("Who am I", ("200", "MeOut"), role="agent", tag="session")
     return {
         "/api/me": {"get": me},
         "/api/faq/topics": {
-            "get": _operation("List topics", ("200", "TopicList")),
-            "post": _operation("Create a topic", ("201", "TopicOut"), body="NewTopicBody"),
+            "get": operation("List topics", ("200", "TopicList")),
+            "post": operation("Create a topic", ("201", "TopicOut"), body="NewTopicBody"),
         },
-        topic: {"get": _operation("Get a topic", ("200", "TopicOut"), parameters=(SLUG,))},
+        topic: {"get": operation("Get a topic", ("200", "TopicOut"), parameters=(SLUG,))},
         f"{topic}/draft": {
-            "put": _operation(
+            "put": operation(
                 "Save the draft", ("200", "RevisionOut"), body="TopicBody", parameters=(SLUG,)
             )
         },
         f"{topic}/revisions": {
-            "get": _operation("List versions", ("200", "RevisionList"), parameters=(SLUG,))
+            "get": operation("List versions", ("200", "RevisionList"), parameters=(SLUG,))
         },
-        revision: {"get": _operation("Get a version", ("200", "RevisionOut"), parameters=both)},
+        revision: {"get": operation("Get a version", ("200", "RevisionOut"), parameters=both)},
         f"{revision}/submit": {
-            "post": _operation("Submit for review", ("200", "RevisionOut"), parameters=both)
+            "post": operation("Submit for review", ("200", "RevisionOut"), parameters=both)
         },
         f"{revision}/send-back": {
-            "post": _operation(
+            "post": operation(
                 "Send back to draft", ("200", "RevisionOut"), parameters=both, role="admin"
             )
         },
         f"{revision}/publish": {
-            "post": _operation(
+            "post": operation(
                 "Publish a version", ("202", "RevisionOut"), parameters=both, role="admin"
             )
         },
         f"{revision}/rollback": {
-            "post": _operation(
+            "post": operation(
                 "Roll back to a version", ("202", "RevisionOut"), parameters=both, role="admin"
             )
         },
         f"{topic}/diff": {
-            "get": _operation(
+            "get": operation(
                 "Compare versions",
                 ("200", "DiffOut"),
                 parameters=(
@@ -215,7 +228,7 @@ def _paths() -> dict[str, Any]:
             )
         },
         "/api/faq/publications": {
-            "get": _operation(
+            "get": operation(
                 "List publications",
                 ("200", "PublicationList"),
                 parameters=(
@@ -224,38 +237,38 @@ def _paths() -> dict[str, Any]:
             )
         },
         "/api/faq/publications/{publication_id}": {
-            "get": _operation(
+            "get": operation(
                 "Get a publication", ("200", "PublicationOut"), parameters=(PUBLICATION,)
             )
         },
         "/api/faq/preview": {
-            "post": _operation("Preview an answer", ("200", "PreviewOut"), body="PreviewBody")
+            "post": operation("Preview an answer", ("200", "PreviewOut"), body="PreviewBody")
         },
         "/api/faq/test": {
-            "post": _operation("Test a question", ("200", "TestOut"), body="TestBody")
+            "post": operation("Test a question", ("200", "TestOut"), body="TestBody")
         },
         "/api/faq/categories": {
-            "get": _operation("List categories", ("200", "CategoryList")),
+            "get": operation("List categories", ("200", "CategoryList")),
         },
         "/api/faq/categories/{category}": {
-            "put": _operation(
+            "put": operation(
                 "Save a category",
                 ("200", "CategoryList"),
                 body="CategoryBody",
                 parameters=(CATEGORY,),
                 role="admin",
             ),
-            "delete": _operation(
+            "delete": operation(
                 "Delete a category", ("200", "CategoryList"), parameters=(CATEGORY,), role="admin"
             ),
         },
         "/api/faq/candidate": {
-            "get": _operation("Get the candidate model", ("200", "CandidateOut")),
-            "post": _operation("Train the candidate model", ("202", "CandidateOut")),
+            "get": operation("Get the candidate model", ("200", "CandidateOut")),
+            "post": operation("Train the candidate model", ("202", "CandidateOut")),
         },
         "/api/faq/export": {"get": export},
         "/api/audit": {
-            "get": _operation(
+            "get": operation(
                 "Read the audit log",
                 ("200", "AuditPage"),
                 parameters=(
@@ -276,21 +289,28 @@ def _paths() -> dict[str, Any]:
 
 
 @functools.cache
-def openapi_document() -> dict[str, Any]:
-    """The document served at /api/openapi.json."""
+def openapi_document(parts: tuple[ApiPart, ...] = ()) -> dict[str, Any]:
+    """The document served at /api/openapi.json: the FAQ administration and the parts other
+    modules add."""
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [
         *((model, "validation") for model in _INPUTS),
         *((model, "serialization") for model in _OUTPUTS),
+        *((model, "validation") for part in parts for model in part.inputs),
+        *((model, "serialization") for part in parts for model in part.outputs),
     ]
     _keys, schemas = models_json_schema(models, ref_template=_REF)
+    paths = _paths()
+    for part in parts:  # copied: _secured adds to each operation
+        paths.update({p: {m: dict(op) for m, op in ms.items()} for p, ms in part.paths.items()})
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "servicebot FAQ administration",
+            "title": "servicebot administration",
             "version": "1",
             "description": (
                 "Topics of the knowledge base, their versions (draft, review, publishing, "
-                "published), background publishing, preview, test box and audit log. "
+                "published), background publishing, preview, test box and audit log; "
+                "data-protection requests. "
                 "Log in at /agent/login; send the session cookie, and the session's CSRF "
                 "token as X-CSRF-Token with every POST, PUT and DELETE."
             ),
@@ -302,14 +322,14 @@ def openapi_document() -> dict[str, Any]:
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
             },
         },
-        "paths": _secured(_paths()),
+        "paths": _secured(paths),
     }
 
 
 def _secured(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation needs the session; those that change something also the CSRF token."""
     for methods in paths.values():
-        for method, operation in methods.items():
+        for method, described in methods.items():
             changes = method in ("post", "put", "delete")
-            operation["security"] = [{"session": [], "csrf": []} if changes else {"session": []}]
+            described["security"] = [{"session": [], "csrf": []} if changes else {"session": []}]
     return paths

@@ -460,4 +460,3 @@ async def wait_until(
 def replies_seen(standin: StandinState) -> int:
     """How many messages the bot has sent so far (all chats)."""
     return len(standin.bot_messages())
-

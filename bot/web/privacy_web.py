@@ -7,10 +7,10 @@ Both are recorded in the audit log, without the personal data itself."""
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from bot.privacy import Erasure, Subject
 from bot.privacy_service import PrivacyService
@@ -18,6 +18,7 @@ from bot.web.auth import Role, StaffUser, require_role
 from bot.web.sessions import form_field
 from bot.web.templates import render
 from faq.api import ApiError, json_response, read_body
+from faq.openapi import ApiPart, operation
 
 PRIVACY = web.AppKey("privacy", PrivacyService)
 PAGE = "/admin/privacy"
@@ -25,14 +26,32 @@ API = "/api/privacy"
 CHANNELS = ("telegram", "whatsapp")
 
 
-class SubjectBody(BaseModel):
-    """Whose data: `channel` and `chat_id`, or `phone` (any notation)."""
+class ByChat(BaseModel):
+    """A chat: the channel and the contact's id on it."""
 
     model_config = ConfigDict(extra="forbid")
 
-    channel: Literal["telegram", "whatsapp"] | None = None
-    chat_id: str | None = Field(default=None, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
+    channel: Literal["telegram", "whatsapp"]
+    chat_id: str = Field(pattern=r"^[A-Za-z0-9_.:@+-]{1,64}$")
+
+
+class ByPhone(BaseModel):
+    """A phone number in E.164 (the + may be left out); the console's form takes any
+    notation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(pattern=r"^\+?[1-9][0-9]{5,14}$")
+
+
+class SubjectBody(RootModel[ByChat | ByPhone]):
+    """Whose data: a chat, or a phone number (all their chats)."""
+
+    def subject(self) -> Subject:
+        """The contact named (the patterns leave nothing for Subject to refuse)."""
+        if isinstance(self.root, ByPhone):
+            return Subject.of_phone(self.root.phone)
+        return Subject.of_chat(self.root.channel, self.root.chat_id)
 
 
 class ErasureOut(BaseModel):
@@ -45,6 +64,41 @@ class ErasureOut(BaseModel):
     handoffs_closed: int
     redis_entries: int
     crm_told: bool
+
+
+_EXPORT_SCHEMA = {
+    "type": "object",
+    "required": ["exported_at", "contacts", "customers", "state"],
+    "properties": {
+        "exported_at": {"type": "string", "format": "date-time"},
+        "contacts": {"type": "array", "items": {"type": "object"}},
+        "customers": {"type": "array", "items": {"type": "object"}},
+        "state": {"type": "object"},
+    },
+}
+
+
+def _api_paths() -> dict[str, Any]:
+    export = operation(
+        "Export a contact's data",
+        ("200", "ErasureOut"),
+        body="SubjectBody",
+        role="admin",
+        tag="privacy",
+    )
+    export["responses"]["200"] = {
+        "description": "Everything stored about the contact: their identities, conversations "
+        "with messages, handoffs and notes, the customer accounts they were verified as and "
+        "the dialogue state. Recorded in the audit log.",
+        "content": {"application/json": {"schema": _EXPORT_SCHEMA}},
+    }
+    erase = operation(
+        "Erase a contact", ("200", "ErasureOut"), body="SubjectBody", role="admin", tag="privacy"
+    )
+    return {f"{API}/export": {"post": export}, f"{API}/erase": {"post": erase}}
+
+
+PRIVACY_API = ApiPart(_api_paths(), inputs=(SubjectBody,), outputs=(ErasureOut,))
 
 
 def setup_privacy(app: web.Application) -> None:
@@ -141,10 +195,7 @@ async def _api_subject(request: web.Request) -> tuple[StaffUser, Subject]:
     if not user.role.allows(Role.ADMIN):
         raise ApiError(403, "forbidden", "needs the admin role")
     body = await read_body(request, SubjectBody)
-    try:
-        return user, subject_of(body.channel or "", body.chat_id or "", body.phone or "")
-    except ValueError as error:
-        raise ApiError(422, "invalid", str(error)) from None
+    return user, body.subject()
 
 
 async def api_export(request: web.Request) -> web.Response:

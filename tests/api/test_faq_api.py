@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import yaml
 
+from bot.web.privacy_web import PRIVACY_API
 from faq.exchange import from_yaml
 from faq.openapi import openapi_document
 from faq.seed import load_knowledge_base
@@ -38,7 +39,7 @@ BATTERY = {
 def operations() -> list[tuple[str, str, str]]:
     """(method, concrete path, role needed) for every operation in the document."""
     found = []
-    for template, methods in openapi_document()["paths"].items():
+    for template, methods in openapi_document((PRIVACY_API,))["paths"].items():
         path = template
         for name, value in SAMPLE_PATH_VALUES.items():
             path = path.replace("{" + name + "}", value)

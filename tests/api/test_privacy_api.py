@@ -67,7 +67,7 @@ async def test_only_admins_may_export_or_erase(
     site: AdminSite, staff: dict[str, Staff], path: str
 ) -> None:
     await seed(site)
-    body = {"phone": "+49 561 70001001"}
+    body = {"phone": "+4956170001001"}
     async with (
         aiohttp.ClientSession(base_url=site.base_url) as stranger,
         stranger.post(path, json=body) as response,
@@ -145,6 +145,8 @@ async def test_an_admin_erases_a_contact_from_the_database_and_redis(
         {"channel": "telegram", "chat_id": "4711", "phone": PETRA},
         {"channel": "sms", "chat_id": "4711"},
         {"phone": "12"},
+        {"phone": "+49 561 70001001"},  # the API takes E.164; the page any notation
+        {"channel": "telegram", "chat_id": " "},
         {},
         {"chat_id": "4711", "name": "Jörg"},
     ],
@@ -200,3 +202,19 @@ async def test_agents_and_editors_do_not_get_the_page(staff: dict[str, Staff]) -
         assert "/admin/privacy" not in await response.text()
     async with staff["admin"].http.get("/admin/faq") as response:
         assert "/admin/privacy" in await response.text()
+
+
+async def test_the_api_document_describes_export_and_erasure(site: AdminSite) -> None:
+    async with (
+        aiohttp.ClientSession(base_url=site.base_url) as anyone,
+        anyone.get("/api/openapi.json") as response,
+    ):
+        document = await response.json()
+    for path in ("/api/privacy/export", "/api/privacy/erase"):
+        described = document["paths"][path]["post"]
+        assert described["description"].startswith("Needs the admin role")
+        assert described["security"] == [{"session": [], "csrf": []}]
+        assert described["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/SubjectBody"
+        }
+    assert {"SubjectBody", "ErasureOut"} <= set(document["components"]["schemas"])
