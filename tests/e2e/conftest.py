@@ -74,6 +74,23 @@ def nlu_server(model_dir: Path, data_dir: Path) -> Iterator[str]:
             process.kill()
 
 
+SQL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_db_url"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each end-to-end test runs on a migrated SQLite file and on a throwaway PostgreSQL
+    database: what passes on the default must pass in production."""
+    url: str = request.getfixturevalue(SQL_FIXTURES[request.param])
+    return url
+
+
+@pytest.fixture
+def settings(settings: Settings, database_url: str) -> Settings:
+    """The shared test settings on this test's database."""
+    return settings.model_copy(update={"database_url": database_url})
+
+
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The NLU server as `servicebot nlu serve` runs it, with the model `make setup` trained."""

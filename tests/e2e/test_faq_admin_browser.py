@@ -125,6 +125,9 @@ async def publish(page: Page, number: int) -> None:
 
 
 @pytest.mark.timeout(1800)  # two trainings of the whole model on two cores, and loading them
+# Once, on PostgreSQL: its ten minutes are the trainings; the same steps through the API run
+# on SQLite in tests/api.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_draft_review_publish_answer_edit_and_rollback(
     admin_stack: Stack, browser: Browser, screenshot_dir: Path
 ) -> None:

@@ -70,6 +70,8 @@ async def _serving(http: aiohttp.ClientSession, url: str) -> str:
 
 
 @pytest.mark.timeout(TRAIN_SECONDS + 300)  # the training, and the stack around it
+# Once, on PostgreSQL: five minutes of training say nothing more on a second database.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_new_faq_entry_is_answered_after_training_without_a_restart(
     stack: Stack, tmp_path: Path
 ) -> None:

@@ -46,15 +46,15 @@ async def authenticate(database_url: str, username: str, password: str) -> Staff
 
 
 async def test_users_create_makes_an_account_that_can_log_in(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     args = ("--username", "Anna", "--role", "agent", "--display-name", "Anna Berg")
 
-    result = users_create(sqlite_url, tmp_path, PASSWORD, *args, "--language", "en")
+    result = users_create(database_url, tmp_path, PASSWORD, *args, "--language", "en")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Created agent anna."
-    user = await authenticate(sqlite_url, "anna", PASSWORD)
+    user = await authenticate(database_url, "anna", PASSWORD)
     assert user is not None
     assert (user.username, user.display_name, user.role, user.language) == (
         "anna",
@@ -62,20 +62,20 @@ async def test_users_create_makes_an_account_that_can_log_in(
         Role.AGENT,
         "en",
     )
-    assert await authenticate(sqlite_url, "anna", PASSWORD + "!") is None
+    assert await authenticate(database_url, "anna", PASSWORD + "!") is None
 
 
 async def test_users_create_refuses_a_duplicate_and_a_short_password(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
-    first = users_create(sqlite_url, tmp_path, PASSWORD, "--username", "ada", "--role", "admin")
+    first = users_create(database_url, tmp_path, PASSWORD, "--username", "ada", "--role", "admin")
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "Created admin ada."
 
     again = users_create(
-        sqlite_url, tmp_path, "another-password", "--username", "ADA", "--role", "agent"
+        database_url, tmp_path, "another-password", "--username", "ADA", "--role", "agent"
     )
-    short = users_create(sqlite_url, tmp_path, "kurz", "--username", "bert", "--role", "editor")
+    short = users_create(database_url, tmp_path, "kurz", "--username", "bert", "--role", "editor")
 
     assert again.returncode == 1
     assert "No user created: the username 'ada' is already taken." in again.stdout
@@ -83,13 +83,13 @@ async def test_users_create_refuses_a_duplicate_and_a_short_password(
     assert "at least 10 characters" in short.stdout
     for result in (again, short):
         assert "Traceback" not in result.stdout + result.stderr
-    assert await authenticate(sqlite_url, "ada", PASSWORD) is not None
-    assert await authenticate(sqlite_url, "ada", "another-password") is None
-    assert await authenticate(sqlite_url, "bert", "kurz") is None
+    assert await authenticate(database_url, "ada", PASSWORD) is not None
+    assert await authenticate(database_url, "ada", "another-password") is None
+    assert await authenticate(database_url, "bert", "kurz") is None
 
 
-def test_users_create_accepts_only_known_roles(sqlite_url: str, tmp_path: Path) -> None:
-    result = users_create(sqlite_url, tmp_path, PASSWORD, "--username", "cleo", "--role", "boss")
+def test_users_create_accepts_only_known_roles(database_url: str, tmp_path: Path) -> None:
+    result = users_create(database_url, tmp_path, PASSWORD, "--username", "cleo", "--role", "boss")
 
     assert result.returncode == 2
     assert "agent" in result.stderr
@@ -97,17 +97,17 @@ def test_users_create_accepts_only_known_roles(sqlite_url: str, tmp_path: Path) 
 
 
 async def test_users_create_records_the_customers_languages_an_agent_serves(
-    sqlite_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path
 ) -> None:
     made = users_create(
-        sqlite_url, tmp_path, PASSWORD, "--username", "emma", "--role", "agent", "--serves", "en"
+        database_url, tmp_path, PASSWORD, "--username", "emma", "--role", "agent", "--serves", "en"
     )
     assert made.returncode == 0, made.stderr
-    user = await authenticate(sqlite_url, "emma", PASSWORD)
+    user = await authenticate(database_url, "emma", PASSWORD)
     assert user is not None
     assert user.serves == {"en"}
     refused = users_create(
-        sqlite_url, tmp_path, PASSWORD, "--username", "finn", "--role", "agent", "--serves", "fr"
+        database_url, tmp_path, PASSWORD, "--username", "finn", "--role", "agent", "--serves", "fr"
     )
     assert refused.returncode == 1
     assert "No user created" in refused.stdout

@@ -134,6 +134,20 @@ async def test_the_number_a_customer_writes_from_verifies_them_for_order_status(
     assert rig.graph.violations == []
 
 
+async def test_a_verified_customer_learns_nothing_of_another_customers_order(
+    rig: WhatsAppRig,
+) -> None:
+    await rig.customer_says(HOLZMANN, "Wo bleibt KR-204817?")  # Elektro Yilmaz's order
+    [*_, theirs] = await rig.answers(HOLZMANN, 2)
+    await rig.customer_says(HOLZMANN, "Wo bleibt KR-999999?")  # nobody's
+    [*_, nobodys] = await rig.answers(HOLZMANN, 3)
+    assert theirs.text == nobodys.text  # not even whether it exists
+    told = " ".join(message.text for message in rig.graph.messages_to(HOLZMANN))
+    for detail in ("NYM-J", "DPD", "01505012345678", "Abzweigdose"):
+        assert detail not in told
+    assert rig.graph.violations == []
+
+
 async def test_the_menu_comes_as_lists_and_a_row_opens_its_topics(rig: WhatsAppRig) -> None:
     await rig.customer_says(STRANGER, "Menü")
 
