@@ -133,8 +133,7 @@ _YAML_EXPORT = {
 }
 
 
-def json_content(schema: str) -> dict[str, Any]:
-    """A JSON body of the named model."""
+def _json(schema: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": _REF.format(model=schema)}}}
 
 
@@ -149,9 +148,9 @@ def operation(
 ) -> dict[str, Any]:
     """One operation: `ok` is its success status and model; the API's errors come with it."""
     status, schema = ok
-    responses: dict[str, Any] = {status: {"description": "OK", "content": json_content(schema)}}
+    responses: dict[str, Any] = {status: {"description": "OK", "content": _json(schema)}}
     for code, description in _ERRORS.items():
-        responses[code] = {"description": description, "content": json_content("ErrorOut")}
+        responses[code] = {"description": description, "content": _json("ErrorOut")}
     described: dict[str, Any] = {
         "summary": summary,
         "description": f"Needs the {role} role (admins may do everything).",
@@ -161,7 +160,7 @@ def operation(
         "responses": responses,
     }
     if body is not None:
-        described["requestBody"] = {"required": True, "content": json_content(body)}
+        described["requestBody"] = {"required": True, "content": _json(body)}
     return described
 
 
