@@ -299,8 +299,8 @@ def openapi_document(parts: tuple[ApiPart, ...] = ()) -> dict[str, Any]:
     ]
     _keys, schemas = models_json_schema(models, ref_template=_REF)
     paths = _paths()
-    for part in parts:  # copied: _secured adds to each operation
-        paths.update({p: {m: dict(op) for m, op in ms.items()} for p, ms in part.paths.items()})
+    for part in parts:
+        paths.update(part.paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -326,9 +326,15 @@ def openapi_document(parts: tuple[ApiPart, ...] = ()) -> dict[str, Any]:
 
 
 def _secured(paths: dict[str, Any]) -> dict[str, Any]:
-    """Every operation needs the session; those that change something also the CSRF token."""
-    for methods in paths.values():
+    """The operations with their security: every one needs the session, those that change
+    something also the CSRF token (new dicts: the parts' own stay as they are)."""
+    secured: dict[str, Any] = {}
+    for path, methods in paths.items():
+        secured[path] = {}
         for method, described in methods.items():
             changes = method in ("post", "put", "delete")
-            described["security"] = [{"session": [], "csrf": []} if changes else {"session": []}]
-    return paths
+            security: list[dict[str, list[str]]] = [
+                {"session": [], "csrf": []} if changes else {"session": []}
+            ]
+            secured[path][method] = {**described, "security": security}
+    return secured

@@ -37,6 +37,10 @@ async def redis(redis_server: EmbeddedRedis) -> AsyncIterator[aioredis.Redis]:
     await client.aclose()
 
 
+# The fixture that gives a migrated database URL, per SQL backend the adapters run on.
+SQL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_db_url"}
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A migrated SQLite database in the test's temp dir."""

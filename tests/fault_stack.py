@@ -122,7 +122,7 @@ def faulty_bot_api(state: StandinState, faults: BotApiFaults) -> web.Application
 
 class NluProxy:
     """Forwards to the real NLU server; `delay` slows each parse, `stop()` takes it away
-    (connections are refused, as when the Rasa process is gone)."""
+    (new connections are refused and open ones cut, as when the Rasa process is gone)."""
 
     def __init__(self, target: str) -> None:
         self.target = target.rstrip("/")
@@ -130,6 +130,7 @@ class NluProxy:
         self.delay = 0.0
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._gone = False
 
     @property
     def url(self) -> str:
@@ -138,6 +139,7 @@ class NluProxy:
 
     async def start(self) -> None:
         """Listen (again)."""
+        self._gone = False
         self._http = self._http or aiohttp.ClientSession()
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._forward)
@@ -146,7 +148,9 @@ class NluProxy:
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
     async def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening. A keep-alive connection can outlive the listener, so a request on
+        one is cut off without an answer."""
+        self._gone = True
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -159,6 +163,9 @@ class NluProxy:
 
     async def _forward(self, request: web.Request) -> web.Response:
         assert self._http is not None
+        if self._gone and request.transport is not None:
+            request.transport.abort()  # the client sees the connection drop
+            raise web.HTTPServiceUnavailable
         if self.delay and request.path.endswith("/parse"):
             await asyncio.sleep(self.delay)
         async with self._http.request(

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.storage.database import SessionFactory, create_engine, session_factory
+from tests.conftest import SQL_FIXTURES
 
 MEMORY = "memory"
-SQL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_db_url"}
 
 
 @pytest.fixture(params=[MEMORY, "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

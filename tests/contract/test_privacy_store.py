@@ -38,7 +38,7 @@ from crm_bridge.adapters.memory_handoffs import MemoryHandoffDesk
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
 from crm_bridge.adapters.sql_history import SqlConversationHistory
 from crm_bridge.handoff import HandoffDesk, HandoffReason, HandoffRequest
-from tests.contract.conftest import SQL_FIXTURES
+from tests.conftest import SQL_FIXTURES
 
 _ids = itertools.count(1)
 PETRA = "4956170001001"  # a WhatsApp number

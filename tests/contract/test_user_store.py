@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.storage.database import SessionFactory
 from bot.storage.models import UserRecord
 from bot.web.auth import Role, StaffUser, UserStore
-from tests.contract.conftest import SQL_FIXTURES
+from tests.conftest import SQL_FIXTURES
 
 PASSWORD = "Schraube-M8-verzinkt"
 

@@ -29,6 +29,7 @@ from bot.storage.database import create_engine, session_factory
 from crm_bridge.adapters.sql_handoffs import SqlHandoffDesk
 from crm_bridge.handoff import Handoff
 from nlu.trainer import current_model
+from tests.conftest import SQL_FIXTURES
 from tests.net import free_port
 
 RASA_START_SECONDS = 240
@@ -72,9 +73,6 @@ def nlu_server(model_dir: Path, data_dir: Path) -> Iterator[str]:
             process.wait(timeout=40)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-SQL_FIXTURES = {"sqlite": "sqlite_url", "postgresql": "postgres_db_url"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -139,12 +139,13 @@ async def verify(
     driver: TelegramDriver,
     chats: dict[int, list[str]],
     ref: Reference,
-    in_flight: frozenset[int] = frozenset(),
+    accepted_before_kill: frozenset[int] = frozenset(),
 ) -> None:
     """Once the fault is over: each message answered once, in order; transcript complete.
-    `in_flight`: replies a killed worker had sent but not yet marked; each of these, and
-    nothing else, may arrive a second time."""
+    Of the replies accepted before a worker was killed, those it had not yet marked sent
+    (and nothing else) may arrive a second time."""
     figures = await complete(stack, chats, ref)
+    in_flight = await sent_but_never_recorded(stack, accepted_before_kill)
     extra = f", redeliveries {driver.redeliveries}" if driver.redeliveries else ""
     extra += f", of them in flight at the kill {len(in_flight)}" if in_flight else ""
     report(figures.line(name) + extra)
@@ -152,13 +153,15 @@ async def verify(
     await assert_transcript_complete(stack, driver, unrecorded=in_flight)
 
 
-async def sent_but_never_recorded(stack: FaultStack, accepted: set[int]) -> frozenset[int]:
+async def sent_but_never_recorded(stack: FaultStack, accepted: frozenset[int]) -> frozenset[int]:
     """Of the replies the Bot API had accepted, those no worker noted as sent: a worker
     killed between Telegram's answer and its sent-marker. Telegram takes no idempotency
     key, so the next worker cannot know these arrived and sends them again."""
+    if not accepted:
+        return frozenset()
     transcript = await stack.transcript()
     recorded = {int(m) for lines in transcript.values() for d, m in lines if d == "out"}
-    return frozenset(accepted - recorded)
+    return accepted - recorded
 
 
 @pytest.fixture
@@ -193,11 +196,9 @@ async def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_only_replies_
     sending = asyncio.create_task(driver.burst(chats))
     await wait_until(lambda: replies_seen(stack.standin) >= before + 20, 120, "first replies")
     stack.kill(doomed)  # SIGKILL: what it had read stays unacknowledged
-    accepted = {entry.message_id for entry in stack.standin.bot_messages()}
+    accepted = frozenset(entry.message_id for entry in stack.standin.bot_messages())
     await sending
-    await complete(stack, chats, ref)
-    in_flight = await sent_but_never_recorded(stack, accepted)
-    await verify("worker killed (SIGKILL) mid-burst", stack, driver, chats, ref, in_flight)
+    await verify("worker killed (SIGKILL) mid-burst", stack, driver, chats, ref, accepted)
 
 
 async def test_a_redis_restart_mid_burst_loses_nothing_and_repeats_nothing(
