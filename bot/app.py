@@ -69,7 +69,7 @@ from faq.misses_web import setup_misses
 from faq.sql_store import SqlFaqRepository
 from nlu.cache import CachedNlu
 from nlu.language import LanguageDetector
-from nlu.rasa_client import RasaNlu
+from nlu.replicas import RasaReplicas
 from orders.ports import OrderProvider
 from orders.rest_provider import RestOrderConfig, RestOrderProvider
 from orders.sql_provider import SqlOrderProvider
@@ -86,7 +86,7 @@ class Resources:
     sessions: SessionFactory
     http: aiohttp.ClientSession
     nlu: CachedNlu
-    rasa: RasaNlu
+    rasa: RasaReplicas
     faq: SqlFaqRepository
     keys: Keys
 
@@ -105,7 +105,7 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         http = await stack.enter_async_context(aiohttp.ClientSession())
         sessions = session_factory(db)
         keys = Keys()
-        rasa = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
+        rasa = RasaReplicas(http, settings.rasa_urls, settings.rasa_timeout_seconds)
         yield Resources(
             redis=redis,
             db=db,

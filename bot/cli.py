@@ -168,9 +168,9 @@ def nlu_serve() -> None:
     gateway = ModelGateway(
         settings.rasa_executable, settings.model_dir, log_file, settings.rasa_start_timeout_seconds
     )
-    address = urlsplit(settings.rasa_url)
+    address = urlsplit(settings.primary_rasa_url)
     console.print(
-        f"NLU on {settings.rasa_url}: loading {model.name} (Rasa output in {log_file}). "
+        f"NLU on {settings.primary_rasa_url}: loading {model.name} (Rasa output in {log_file}). "
         "Models trained later are swapped in without a restart."
     )
     web.run_app(

@@ -19,6 +19,7 @@ from bot.reading import message_reader
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
 from bot.storage.migrate import upgrade
+from bot.task_dump import dump_tasks
 from bot.telegram_wiring import telegram_bot
 from bot.web.auth import Role, StaffUser, UserStore
 from faq.seed import seed_faq
@@ -26,7 +27,7 @@ from faq.sql_store import SqlFaqRepository
 from nlu.decision import Decision
 from nlu.evaluation.metrics import Outcome, load_labelled, summarise
 from nlu.language import LanguageDetector
-from nlu.rasa_client import RasaNlu
+from nlu.replicas import RasaReplicas
 from nlu.trainer import model_path
 from orders.demo_data import load_customers, load_orders
 from orders.sql_provider import SqlOrderProvider
@@ -74,6 +75,7 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, dump_tasks)
     async with build_worker(settings) as worker:
         await worker.run(stop)
 
@@ -89,7 +91,7 @@ async def decisions(
         faq = SqlFaqRepository(sessions)
         slugs = await faq.slugs()
         async with aiohttp.ClientSession() as http:
-            nlu = RasaNlu(http, settings.rasa_url, settings.rasa_timeout_seconds)
+            nlu = RasaReplicas(http, settings.rasa_urls, settings.rasa_timeout_seconds)
             reader = message_reader(settings, nlu, faq, nlu.model_name, TrainingSets(sessions))
             for text in texts:
                 yield text, (await reader.read(text, slugs)).decision

@@ -100,7 +100,7 @@ class TestBox:
     async def _why_not_served(self, model: str) -> str:
         """Why the gateway cannot answer for the candidate; "" while it is loading it (or
         while the NLU server does not answer at all, as for the live model)."""
-        url = f"{self._settings.rasa_url}/candidates/{model}/status"
+        url = f"{self._settings.primary_rasa_url}/candidates/{model}/status"
         try:
             async with self._res.http.get(url, timeout=aiohttp.ClientTimeout(total=3)) as response:
                 if response.status in (200, 502):
@@ -116,7 +116,9 @@ class TestBox:
     def _candidate_reader(self, model: str) -> MessageReader:
         settings = self._settings
         nlu = RasaNlu(
-            self._res.http, f"{settings.rasa_url}/candidates/{model}", settings.rasa_timeout_seconds
+            self._res.http,
+            f"{settings.primary_rasa_url}/candidates/{model}",
+            settings.rasa_timeout_seconds,
         )
 
         async def model_name() -> str:

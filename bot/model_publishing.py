@@ -17,7 +17,7 @@ from bot.settings import Settings
 from faq.candidates import CandidateState, CandidateStatus
 from faq.model import FaqEntryData
 from faq.publisher import Progress
-from nlu.rasa_client import RasaNlu
+from nlu.replicas import RasaReplicas
 from nlu.trainer import mark_current, model_path, train
 
 LEASE_SECONDS = 60  # renewed while held; another process takes over this long after a crash
@@ -30,7 +30,7 @@ return 0
 class RasaModelTrainer:
     """Trains into the model directory the NLU gateway follows (`servicebot nlu serve`)."""
 
-    def __init__(self, settings: Settings, rasa: RasaNlu, training_sets: TrainingSets) -> None:
+    def __init__(self, settings: Settings, rasa: RasaReplicas, training_sets: TrainingSets) -> None:
         self._settings = settings
         self._rasa = rasa
         self._training_sets = training_sets

