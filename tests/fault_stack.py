@@ -249,6 +249,20 @@ class FaultStack:
         """Everything our processes wrote (for a failing assertion's message)."""
         return "\n".join(p.read_text(errors="replace")[-3000:] for p in self.root.glob("*.log"))
 
+    async def diagnosis(self) -> str:
+        """The logs' ends and what every task of each live worker waits on (bot/task_dump.py),
+        for a failing wait's message."""
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGUSR1)
+        await asyncio.sleep(1.0)
+        dumps = []
+        for log in self.root.glob("worker-*.log"):
+            content = log.read_text(errors="replace")
+            if (start := content.rfind("=== ")) >= 0:
+                dumps.append(f"{log.name}: {content[start : start + 20_000]}")
+        return "\n".join([self.logs(), *dumps])
+
     async def transcript(self) -> dict[str, list[tuple[str, str]]]:
         """Per Telegram chat: (direction, channel message id) in the order recorded."""
         db = create_engine(self.database_url)
