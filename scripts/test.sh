@@ -11,4 +11,4 @@ echo "==> mypy --strict"; mypy
 echo "==> import-linter"; lint-imports
 [ "${1:-}" = "--lint-only" ] && exit 0
 echo "==> pytest"
-pytest "$@"
+pytest --durations=25 "$@"

@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`): our bot and its references, measured in the same run."""
