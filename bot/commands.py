@@ -22,6 +22,7 @@ from bot.storage.migrate import upgrade
 from bot.task_dump import dump_tasks
 from bot.telegram_wiring import telegram_bot
 from bot.web.auth import Role, StaffUser, UserStore
+from bot.worker_health import worker_health
 from faq.seed import seed_faq
 from faq.sql_store import SqlFaqRepository
 from nlu.decision import Decision
@@ -76,7 +77,7 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, dump_tasks)
-    async with build_worker(settings) as worker:
+    async with build_worker(settings) as worker, worker_health(settings):
         await worker.run(stop)
 
 

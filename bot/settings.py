@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     # A worker that died leaves what it had read unacknowledged; another takes it over once
     # it has been idle this long (longer than a message normally takes, retries included).
     worker_claim_idle_seconds: float = 60.0
+    # The worker's probes, GET /healthz and /readyz (bot/worker_health.py), on HTTP_HOST at this
+    # port; 0 serves none, so that several workers on one machine do not clash.
+    worker_http_port: int = Field(default=0, ge=0, le=65535)
     stream_max_length: int = 100_000
     max_body_bytes: int = 1024 * 1024
     log_level: str = "INFO"
