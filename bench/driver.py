@@ -18,8 +18,9 @@ from bot.devtools.telegram_standin import ChatEntry, StandinState
 from handlers.texts import text as bot_text
 
 _chat_ids = itertools.count(80_000_001)
-# The first-contact privacy notice is not an answer: the driver skips it.
-NOTICE_PREFIXES = tuple(bot_text("disclosure", lang)[:40] for lang in ("de", "en"))
+# The first-contact privacy notice is not an answer: the driver skips it. Its words up to
+# the first *bold* markup, which the Telegram sender turns into HTML.
+NOTICE_PREFIXES = tuple(bot_text("disclosure", lang).split("*")[0] for lang in ("de", "en"))
 
 
 class TimedStandin(StandinState):

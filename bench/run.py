@@ -195,6 +195,8 @@ async def bench(runs: int, plan: Plan, console: Console) -> Figures:
 
                 def step(description: str) -> None:
                     progress.update(task, description=description, advance=1)
+                    if not console.is_terminal:  # a log file gets one line per step
+                        console.print(f"[{time.strftime('%H:%M:%S')}] {description}")
 
                 for n in range(runs):
                     results.append(await one_run(stack, driver, http, r2, plan, 100 * n, step))

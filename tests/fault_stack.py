@@ -128,6 +128,7 @@ class NluProxy:
         self.target = target.rstrip("/")
         self.port = free_port()
         self.delay = 0.0
+        self.parses = 0  # forwarded /model/parse requests: which replica did the work
         self._runner: web.AppRunner | None = None
         self._http: aiohttp.ClientSession | None = None
         self._gone = False
@@ -166,7 +167,8 @@ class NluProxy:
         if self._gone and request.transport is not None:
             request.transport.abort()  # the client sees the connection drop
             raise web.HTTPServiceUnavailable
-        if self.delay and request.path.endswith("/parse"):
+        if request.path.endswith("/parse"):
+            self.parses += 1
             await asyncio.sleep(self.delay)
         async with self._http.request(
             request.method,
