@@ -131,7 +131,9 @@ class LoadDriver:
         name: str,
         texts: Sequence[str],
         concurrency: int,
-        per_chat: int = 3,
+        # One message per chat: after a miss or a complaint the bot hands the chat to a person
+        # and stays quiet, so a later message in it would wait in vain for a bot reply.
+        per_chat: int = 1,
         reply_seconds: float = 60.0,
     ) -> Phase:
         """`concurrency` customers at once, each in a new chat sending `per_chat` messages,
