@@ -94,24 +94,9 @@ class LoadDriver:
         self._http = http
         self._sent_at: dict[int, float] = {}  # open loop: when each chat's one update went
 
-    def update(self, chat_id: int, text: str) -> dict[str, Any]:
-        """A Telegram text-message update as the Bot API posts it."""
-        entry = self._standin.record(chat_id, "customer", text)
-        sender = {"id": chat_id, "is_bot": False, "first_name": "Kunde"}
-        return {
-            "update_id": self._standin.next_update_id(),
-            "message": {
-                "message_id": entry.message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private", "first_name": "Kunde"},
-                "from": sender,
-                "text": text,
-            },
-        }
-
     async def post(self, target: Target, chat_id: int, text: str, phase: Phase) -> None:
         """Deliver one update; its acknowledgement latency goes into the phase."""
-        update = self.update(chat_id, text)
+        update = self._standin.customer_update(chat_id, text)
         while True:
             started = time.perf_counter()
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):

@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -366,18 +365,7 @@ class TelegramDriver:
 
     async def deliver(self, chat_id: int, text: str) -> Sent:
         """One message, accepted (200) in the end, however often it takes."""
-        standin = self._stack.standin
-        entry = standin.record(chat_id, "customer", text)
-        update: dict[str, Any] = {
-            "update_id": standin.next_update_id(),
-            "message": {
-                "message_id": entry.message_id,
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private", "first_name": "Kunde"},
-                "from": {"id": chat_id, "is_bot": False, "first_name": "Kunde"},
-                "text": text,
-            },
-        }
+        update = self._stack.standin.customer_update(chat_id, text)
         delay = 0.1
         while True:
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):

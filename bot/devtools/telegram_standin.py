@@ -79,6 +79,21 @@ class StandinState:
         """Update ids increase, as Telegram's do."""
         return next(self._update_ids)
 
+    def customer_update(self, chat_id: int, text: str) -> dict[str, Any]:
+        """Record a customer's text message and return it as the update Telegram would post
+        to a webhook (for drivers that play Telegram)."""
+        entry = self.record(chat_id, "customer", text)
+        return {
+            "update_id": self.next_update_id(),
+            "message": {
+                "message_id": entry.message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private", "first_name": "Kunde"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "Kunde"},
+                "text": text,
+            },
+        }
+
 
 def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})

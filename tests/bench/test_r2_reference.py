@@ -3,9 +3,6 @@ questions posted to its webhook by sending the answer to the Bot API stand-in.""
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
 import aiohttp
 import pytest
 
@@ -16,21 +13,6 @@ from faq.seed import load_faq_file
 from tests.net import free_port, serve
 
 RASA_EXECUTABLE = REPO_ROOT / ".venv-rasa" / "bin" / "rasa"
-
-
-def _update(state: StandinState, chat_id: int, text: str) -> dict[str, Any]:
-    """A customer's text message as Telegram posts it to a webhook."""
-    entry = state.record(chat_id, "customer", text)
-    return {
-        "update_id": state.next_update_id(),
-        "message": {
-            "message_id": entry.message_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Kunde"},
-            "from": {"id": chat_id, "is_bot": False, "first_name": "Kunde"},
-            "text": text,
-        },
-    }
 
 
 pytestmark = pytest.mark.bench
@@ -56,7 +38,9 @@ async def test_r2_answers_a_german_and_an_english_question_through_the_standin(
         # Rasa registered its webhook with the stand-in, not with api.telegram.org.
         assert state.webhook_url == webhook_url
         for chat_id, (question, _answer) in questions.items():
-            async with http.post(webhook_url, json=_update(state, chat_id, question)) as response:
+            async with http.post(
+                webhook_url, json=state.customer_update(chat_id, question)
+            ) as response:
                 assert response.status == 200
                 assert await response.text() == "success"  # not "failed": getMe matched verify
     for chat_id, (_question, answer) in questions.items():
