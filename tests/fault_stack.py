@@ -47,6 +47,7 @@ QUESTIONS = (
     "Can I pick up at a branch?",
 )
 PROCESS_START_SECONDS = 60
+SETTLE_SECONDS = 1.0  # time for the stand-in to answer requests a killed worker left behind
 
 
 # -- the Bot API with faults -------------------------------------------------------------
@@ -245,6 +246,13 @@ class FaultStack:
         for worker in self.workers:
             self.kill(worker)
         self.workers.clear()
+
+    async def accepted_replies(self) -> frozenset[int]:
+        """The Bot API's message ids so far, once the stand-in has answered what a killed
+        process had already put on the wire: it runs in this event loop, which the blocking
+        kill kept from reading those requests."""
+        await asyncio.sleep(SETTLE_SECONDS)
+        return frozenset(entry.message_id for entry in self.standin.bot_messages())
 
     def logs(self) -> str:
         """Everything our processes wrote (for a failing assertion's message)."""

@@ -196,7 +196,7 @@ async def test_a_worker_killed_mid_burst_loses_nothing_and_repeats_only_replies_
     sending = asyncio.create_task(driver.burst(chats))
     await wait_until(lambda: replies_seen(stack.standin) >= before + 20, 120, "first replies")
     stack.kill(doomed)  # SIGKILL: what it had read stays unacknowledged
-    accepted = frozenset(entry.message_id for entry in stack.standin.bot_messages())
+    accepted = await stack.accepted_replies()
     await sending
     await verify("worker killed (SIGKILL) mid-burst", stack, driver, chats, ref, accepted)
 
@@ -289,7 +289,7 @@ async def test_the_whole_stack_restarted_mid_burst_loses_nothing(
     sending = asyncio.create_task(driver.burst(chats, pause=1.0))
     await wait_until(lambda: replies_seen(stack.standin) >= before + 10, 120, "first replies")
     stack.kill_all()  # web and workers by SIGKILL: the same window as a single kill
-    accepted = frozenset(entry.message_id for entry in stack.standin.bot_messages())
+    accepted = await stack.accepted_replies()
     stack.redis.stop()
     await asyncio.sleep(1.0)
     stack.redis.start()
