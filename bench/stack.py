@@ -160,6 +160,18 @@ class BenchStack:
                 [sys.executable, "-m", "bot", command], env=env, stdout=out, stderr=out
             )
 
+    async def _start_workers(self, count: int, env: dict[str, str]) -> None:
+        """`count` workers, each ready: its health port answers only once it has prepared
+        (the example index) and is about to read, so no phase times a worker's start."""
+        ports = [free_port() for _ in range(count)]
+        for n, port in enumerate(ports):
+            worker_env = {**env, "SERVICEBOT_WORKER_HTTP_PORT": str(port)}
+            self.workers.append(self._spawn("worker", worker_env, f"worker-{n + 1}"))
+        for n, (port, worker) in enumerate(zip(ports, self.workers, strict=True)):
+            log = self._log(f"worker-{n + 1}")
+            await _until(f"http://127.0.0.1:{port}/healthz", worker, OURS_START_SECONDS, log)
+        await asyncio.sleep(1.0)  # past /healthz, the worker joins the group and reads
+
     async def ours(self, workers: int, rasa_replicas: int) -> None:
         """(Re)start our web process and `workers` workers on the first `rasa_replicas`
         Rasa servers."""
@@ -172,11 +184,7 @@ class BenchStack:
             OURS_START_SECONDS,
             self._log("web"),
         )
-        self.workers = [self._spawn("worker", env, f"worker-{n + 1}") for n in range(workers)]
-        await asyncio.sleep(2.0)  # the workers have joined the consumer group
-        for n, worker in enumerate(self.workers):
-            if worker.poll() is not None:
-                raise BenchError(f"a worker exited; see {self._log(f'worker-{n + 1}')}")
+        await self._start_workers(workers, env)
 
     def stop_ours(self) -> None:
         """Stop web and workers (they finish what they hold)."""

@@ -328,6 +328,7 @@ async def build_worker(settings: Settings) -> AsyncIterator[WorkerProcess]:
                 settings, res.sessions, res.redis, res.keys, orders, outbox
             ),
         )
+        await engine.prepare()
         queue = InboundQueue(
             res.redis,
             res.keys,

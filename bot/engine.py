@@ -51,6 +51,10 @@ class DetectsLanguage(Protocol):
         """de or en."""
         ...
 
+    def prepare(self) -> None:
+        """Load what detecting needs (before the first message)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
@@ -110,6 +114,11 @@ class Engine:
         self._statuses = statuses
         self._media = media
         self._privacy = privacy_desk
+
+    async def prepare(self) -> None:
+        """Before the worker reads its first message: what that message would wait for."""
+        self._languages.prepare()
+        await self._reader.prepare()
 
     async def handle(self, message: InboundMessage) -> None:
         """Answer the message; raises DeliveryError if the answer could not be delivered."""

@@ -83,10 +83,18 @@ class SecondOpinion:
         self._index: ExampleIndex | None = None
         self._built_for: str | None = None
 
+    async def prepare(self) -> None:
+        """Build the index now: built for the first message, it stalls every message a
+        freshly started worker has already taken (seconds on a busy machine)."""
+        await self._current()
+
     async def shares(self, text: str) -> dict[str, float]:
         """How the nearest training examples split between intents."""
+        return (await self._current()).shares(text)
+
+    async def _current(self) -> ExampleIndex:
         model = await self._model_name()
         if self._index is None or model != self._built_for:
             examples = examples_from_training_yaml(await self._training_yaml(model))
             self._index, self._built_for = ExampleIndex(examples), model
-        return self._index.shares(text)
+        return self._index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lingua import Language, LanguageDetectorBuilder
+from lingua import LanguageDetector as _Detector
 
 SUPPORTED = ("de", "en")
 DEFAULT_LANGUAGE = "de"
@@ -13,12 +14,18 @@ class LanguageDetector:
     """Detects de/en; too short or mixed text falls back to what we already know."""
 
     def __init__(self, minimum_relative_distance: float = 0.2) -> None:
-        # Built once: lingua loads its models for the two languages on first use.
-        self._detector = (
-            LanguageDetectorBuilder.from_languages(*_CODES)
-            .with_minimum_relative_distance(minimum_relative_distance)
-            .build()
-        )
+        self._distance = minimum_relative_distance
+        self._detector = self._build(preloaded=False)  # lingua loads models on first use
+
+    def _build(self, preloaded: bool) -> _Detector:
+        builder = LanguageDetectorBuilder.from_languages(*_CODES)
+        builder = builder.with_minimum_relative_distance(self._distance)
+        return (builder.with_preloaded_language_models() if preloaded else builder).build()
+
+    def prepare(self) -> None:
+        """Load the models now (about a second): loaded on first use, they would stall the
+        first customer's message."""
+        self._detector = self._build(preloaded=True)
 
     def detect(self, text: str, remembered: str | None, hint: str | None) -> str:
         """The language to answer in: the text's if clear, else remembered, hint, default."""

@@ -63,3 +63,7 @@ class VotesIntent(Protocol):
     async def shares(self, text: str) -> dict[str, float]:
         """How it splits the message between intents (empty: no opinion)."""
         ...
+
+    async def prepare(self) -> None:
+        """Do the slow setup before the first message needs it."""
+        ...

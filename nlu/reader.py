@@ -48,6 +48,10 @@ class MessageReader:
         self._second_opinion = second_opinion
         self._thresholds = thresholds
 
+    async def prepare(self) -> None:
+        """The slow setup (the example index) done before the first message."""
+        await self._second_opinion.prepare()
+
     async def read(self, text: str, faq_slugs: Collection[str]) -> Reading:
         """Decide on the whole message; if that is unclear or only small talk, on its
         questions; a confident question wins, else a clarifying one, else the whole."""

@@ -56,6 +56,9 @@ class FixedOpinion:
         """All of the vote for the configured intent."""
         return {self.intent: 1.0} if self.intent else {}
 
+    async def prepare(self) -> None:
+        """Nothing to build."""
+
 
 @dataclass
 class MemoryCrmOutbox:

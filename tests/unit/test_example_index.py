@@ -69,6 +69,23 @@ async def test_the_index_is_rebuilt_when_a_new_model_is_served() -> None:
     assert builds == ["nlu-a", "nlu-b"]
 
 
+async def test_prepare_builds_the_index_so_the_first_message_does_not() -> None:
+    builds: list[str] = []
+
+    async def training_yaml(served: str | None) -> str:
+        builds.append(str(served))
+        return build_training_yaml(EXAMPLES)
+
+    async def model_name() -> str | None:
+        return "nlu-a"
+
+    opinion = SecondOpinion(training_yaml, model_name)
+    await opinion.prepare()
+    assert builds == ["nlu-a"]
+    await opinion.shares("hallo")
+    assert builds == ["nlu-a"]
+
+
 def test_the_demo_faq_is_recognised_from_its_own_examples() -> None:
     faq = [IntentExamples(e.slug, e.examples) for e in load_faq_file() if e.language == "de"]
     index = ExampleIndex(faq)
