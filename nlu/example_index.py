@@ -10,7 +10,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 
+import numpy
 import yaml
+from numpy.typing import NDArray
 
 from nlu.training_data import IntentExamples
 
@@ -36,37 +38,75 @@ def examples_from_training_yaml(document: str) -> list[IntentExamples]:
 
 
 class ExampleIndex:
-    """TF-IDF weighted character n-grams of every training example, with an inverted index."""
+    """TF-IDF weighted character n-grams of every training example, with an inverted index
+    held in flat arrays: a vote sums a few hundred posting slices with numpy instead of
+    looping over them in Python (17 ms per vote before, on the demo's 5,000 examples), and
+    integer arrays take a fraction of the memory of lists of tuples."""
 
     def __init__(self, examples: Sequence[IntentExamples], neighbours: int = 5) -> None:
         documents = [(item.intent, _grams(text)) for item in examples for text in item.examples]
         frequency = Counter(gram for _intent, grams in documents for gram in grams)
         total = len(documents)
-        self._idf = {gram: math.log(total / (1 + n)) + 1 for gram, n in frequency.items()}
+        self._gram_ids = {gram: number for number, gram in enumerate(frequency)}
+        self._idf = [math.log(total / (1 + n)) + 1 for n in frequency.values()]
         self._intents = [intent for intent, _grams in documents]
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        # One row per (n-gram, example) pair, sorted by n-gram: each n-gram's posting list
+        # is then the slice between two consecutive `_starts`.
+        gram_column: list[int] = []
+        document_column: list[int] = []
+        weight_column: list[float] = []
         for index, (_intent, grams) in enumerate(documents):
             for gram, weight in self._vector(grams).items():
-                self._postings[gram].append((index, weight))
+                gram_column.append(gram)
+                document_column.append(index)
+                weight_column.append(weight)
+        by_gram = numpy.argsort(numpy.array(gram_column, numpy.int64), kind="stable")
+        self._documents = numpy.array(document_column, numpy.int64)[by_gram]
+        self._weights = numpy.array(weight_column, numpy.float64)[by_gram]
+        counts = numpy.bincount(numpy.array(gram_column, numpy.int64), minlength=len(self._idf))
+        self._starts = numpy.concatenate(([0], numpy.cumsum(counts)))
         self._neighbours = neighbours
 
-    def _vector(self, grams: Counter[str]) -> dict[str, float]:
-        weights = {g: (1 + math.log(n)) * self._idf[g] for g, n in grams.items() if g in self._idf}
+    def _vector(self, grams: Counter[str]) -> dict[int, float]:
+        """Unit-length TF-IDF weights by n-gram id, for the n-grams the examples have."""
+        weights: dict[int, float] = {}
+        for gram, count in grams.items():
+            number = self._gram_ids.get(gram)
+            if number is not None:
+                weights[number] = (1 + math.log(count)) * self._idf[number]
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {gram: weight / norm for gram, weight in weights.items()}
 
     def shares(self, text: str) -> dict[str, float]:
         """Each intent's share of the similarity among the nearest examples (sums to 1)."""
-        scores: dict[int, float] = defaultdict(float)
-        for gram, weight in self._vector(_grams(text)).items():
-            for index, document_weight in self._postings.get(gram, ()):
-                scores[index] += weight * document_weight
-        nearest = sorted(scores.items(), key=lambda item: item[1], reverse=True)[: self._neighbours]
+        query = self._vector(_grams(text))
+        if not query:
+            return {}
+        ids = numpy.fromiter(query, numpy.int64, len(query))
+        starts, ends = self._starts[ids], self._starts[ids + 1]
+        parts = [slice(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+        documents = numpy.concatenate([self._documents[part] for part in parts])
+        products = numpy.concatenate([self._weights[part] for part in parts]) * numpy.repeat(
+            numpy.fromiter(query.values(), numpy.float64, len(query)), ends - starts
+        )
+        scores = numpy.bincount(documents, products, minlength=len(self._intents)).astype(
+            numpy.float64,
+            copy=False,  # it is already: bincount's typing does not say so
+        )
         votes: defaultdict[str, float] = defaultdict(float)
-        for index, similarity in nearest:
-            votes[self._intents[index]] += similarity
+        for index in self._nearest(scores):
+            votes[self._intents[index]] += float(scores[index])
         total = sum(votes.values())
         return {intent: vote / total for intent, vote in votes.items()} if total else {}
+
+    def _nearest(self, scores: NDArray[numpy.float64]) -> list[int]:
+        """The examples with the highest positive scores, earlier examples first among
+        equals (so a vote never depends on the order of the query's n-grams)."""
+        count = min(self._neighbours, len(scores))
+        threshold = numpy.partition(scores, -count)[-count]
+        candidates = numpy.flatnonzero((scores >= threshold) & (scores > 0))
+        ranked = candidates[numpy.lexsort((candidates, -scores[candidates]))]
+        return [int(index) for index in ranked[: self._neighbours]]
 
 
 class SecondOpinion:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+
 import pytest
 
 from faq.seed import load_faq_file
@@ -36,6 +39,48 @@ def test_the_shares_split_the_vote_and_sum_to_one() -> None:
 
 def test_no_shared_ngram_means_no_opinion() -> None:
     assert ExampleIndex(EXAMPLES).shares("§§§") == {}
+
+
+def cosine_vote(examples: list[IntentExamples], text: str, neighbours: int) -> dict[str, float]:
+    """The vote computed the slow, obvious way: the TF-IDF cosine of the text with every
+    example, the `neighbours` most similar (earlier first among equals) sharing the vote."""
+
+    def grams(value: str) -> Counter[str]:
+        padded = f" {' '.join(value.casefold().split())} "
+        return Counter(padded[i : i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1))
+
+    documents = [(item.intent, grams(example)) for item in examples for example in item.examples]
+    frequency = Counter(gram for _intent, counted in documents for gram in counted)
+    idf = {gram: math.log(len(documents) / (1 + n)) + 1 for gram, n in frequency.items()}
+
+    def unit(counted: Counter[str]) -> dict[str, float]:
+        weights = {g: (1 + math.log(n)) * idf[g] for g, n in counted.items() if g in idf}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {g: w / norm for g, w in weights.items()}
+
+    query = unit(grams(text))
+    similarities = [
+        (sum(w * query.get(g, 0.0) for g, w in unit(counted).items()), -number, intent)
+        for number, (intent, counted) in enumerate(documents)
+    ]
+    nearest = sorted((s for s in similarities if s[0] > 0), reverse=True)[:neighbours]
+    total = sum(similarity for similarity, _n, _intent in nearest)
+    votes: Counter[str] = Counter()
+    for similarity, _number, intent in nearest:
+        votes[intent] += similarity / total
+    return dict(votes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["was kostet der versnad", "Hallo, wie lange dauert die Lieferung?", "fee", "guten", "xyz"],
+)
+def test_the_index_votes_as_the_plain_cosine_similarity_does(text: str) -> None:
+    examples = [*EXAMPLES, IntentExamples("thanks", ("danke", "guten dank", "versand danke"))]
+    shares = ExampleIndex(examples, neighbours=3).shares(text)
+    expected = cosine_vote(examples, text, neighbours=3)
+    assert shares.keys() == expected.keys()
+    assert all(shares[intent] == pytest.approx(expected[intent]) for intent in expected)
 
 
 def test_examples_are_read_back_from_the_generated_training_data() -> None:
