@@ -65,10 +65,10 @@ def cosine_vote(examples: list[IntentExamples], text: str, neighbours: int) -> d
     ]
     nearest = sorted((s for s in similarities if s[0] > 0), reverse=True)[:neighbours]
     total = sum(similarity for similarity, _n, _intent in nearest)
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}
     for similarity, _number, intent in nearest:
-        votes[intent] += similarity / total
-    return dict(votes)
+        votes[intent] = votes.get(intent, 0.0) + similarity / total
+    return votes
 
 
 @pytest.mark.parametrize(
