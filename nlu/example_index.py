@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -44,26 +45,30 @@ class ExampleIndex:
     integer arrays take a fraction of the memory of lists of tuples."""
 
     def __init__(self, examples: Sequence[IntentExamples], neighbours: int = 5) -> None:
-        documents = [(item.intent, _grams(text)) for item in examples for text in item.examples]
-        frequency = Counter(gram for _intent, grams in documents for gram in grams)
-        total = len(documents)
+        # Two passes over the texts, counting their n-grams afresh in each: holding every
+        # example's n-gram counts at once would take about 100 MB, which the worker keeps
+        # as resident memory long after the build (freed objects leave arenas fragmented).
+        texts = [(item.intent, text) for item in examples for text in item.examples]
+        frequency: Counter[str] = Counter()
+        for _intent, text in texts:
+            frequency.update(_grams(text).keys())
         self._gram_ids = {gram: number for number, gram in enumerate(frequency)}
-        self._idf = [math.log(total / (1 + n)) + 1 for n in frequency.values()]
-        self._intents = [intent for intent, _grams in documents]
+        self._idf = [math.log(len(texts) / (1 + n)) + 1 for n in frequency.values()]
+        del frequency
+        self._intents = [intent for intent, _text in texts]
         # One row per (n-gram, example) pair, sorted by n-gram: each n-gram's posting list
         # is then the slice between two consecutive `_starts`.
-        gram_column: list[int] = []
-        document_column: list[int] = []
-        weight_column: list[float] = []
-        for index, (_intent, grams) in enumerate(documents):
-            for gram, weight in self._vector(grams).items():
+        gram_column, document_column, weight_column = array("q"), array("q"), array("d")
+        for index, (_intent, text) in enumerate(texts):
+            for gram, weight in self._vector(_grams(text)).items():
                 gram_column.append(gram)
                 document_column.append(index)
                 weight_column.append(weight)
-        by_gram = numpy.argsort(numpy.array(gram_column, numpy.int64), kind="stable")
-        self._documents = numpy.array(document_column, numpy.int64)[by_gram]
-        self._weights = numpy.array(weight_column, numpy.float64)[by_gram]
-        counts = numpy.bincount(numpy.array(gram_column, numpy.int64), minlength=len(self._idf))
+        grams = numpy.frombuffer(gram_column, numpy.int64)
+        by_gram = numpy.argsort(grams, kind="stable")
+        self._documents = numpy.frombuffer(document_column, numpy.int64)[by_gram]
+        self._weights = numpy.frombuffer(weight_column, numpy.float64)[by_gram]
+        counts = numpy.bincount(grams, minlength=len(self._idf))
         self._starts = numpy.concatenate(([0], numpy.cumsum(counts)))
         self._neighbours = neighbours
 
