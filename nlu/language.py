@@ -17,21 +17,16 @@ from lingua import LanguageDetector as _Detector
 SUPPORTED = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 _CODES = {Language.GERMAN: "de", Language.ENGLISH: "en"}
-# Words of one language only ("in", "was", "so" are in both or mean something else in the
-# other, so they are left out), including the chat forms customers type.
-_FUNCTION_WORDS = {
-    "en": frozenset(
-        "i you your we our my me the a an is are was do does did can could would will what "
-        "when where how why which who of to for on at with from and or not it this that "
-        "there please pls thx thanks hello hi".split()
-    ),
-    "de": frozenset(
-        "ich du sie wir ihr mein meine unser euer eure der die das den dem des ein eine "
-        "einen ist sind war bin bitte danke und oder nicht es wie was wann wo warum welche "
-        "wer mit für von zu bei auf aus nach im am zum zur noch schon auch habe hat haben "
-        "kann können könnt gibt euch ihnen hallo moin servus".split()
-    ),
-}
+# Words of one language only: "in", "was" and "will" are words of both, so they are left
+# out. The chat forms customers type count too.
+_ENGLISH = """i you your we our my me the a an is are do does did can could would
+what when where how why which who of to for on at with from and or not it this that there
+please pls thx thanks hello hi"""
+_GERMAN = """ich du sie wir ihr mein meine unser euer eure der die das den dem des ein eine einen
+ist sind war bin bitte danke und oder nicht es wie wann wo warum welche wer mit für von
+zu bei auf aus nach im am zum zur noch schon auch habe hat haben kann können könnt gibt euch
+ihnen hallo moin servus"""
+_FUNCTION_WORDS = {"en": frozenset(_ENGLISH.split()), "de": frozenset(_GERMAN.split())}
 _WORD = re.compile(r"[^\W\d_]+")
 
 
