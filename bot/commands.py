@@ -18,7 +18,6 @@ from bot.nlu_data import TrainingSets, training_yaml_from
 from bot.reading import message_reader
 from bot.settings import Settings
 from bot.storage.database import create_engine, session_factory
-from bot.storage.migrate import upgrade
 from bot.task_dump import dump_tasks
 from bot.telegram_wiring import telegram_bot
 from bot.web.auth import Role, StaffUser, UserStore
@@ -36,6 +35,9 @@ from orders.sql_provider import SqlOrderProvider
 
 def migrate(settings: Settings) -> None:
     """Bring the database schema to the newest migration."""
+    # Imported here: alembic adds 10 MB to every process that loads the CLI, workers too.
+    from bot.storage.migrate import upgrade
+
     upgrade(settings.effective_database_url)
 
 

