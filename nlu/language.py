@@ -56,8 +56,7 @@ class LanguageDetector:
         return (builder.with_preloaded_language_models() if preloaded else builder).build()
 
     def prepare(self) -> None:
-        """Load the models now: loaded on first use, they would stall the
-        first customer's message."""
+        """Load the models now: loaded on first use, they would stall the first message."""
         self._detector = self._build(preloaded=True)
 
     def _statistics(self, text: str) -> str | None:
